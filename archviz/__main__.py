@@ -1,0 +1,5 @@
+"""`python -m archviz` is the `archviz` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,216 @@
+"""The `archviz` command: orchestrates load -> trace -> graph -> dot, writes files, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from . import dot, graph, loader
+from .errors import ArchvizError, LoadError, TraceError, UsageError
+from .files import ensure_dir, write_atomic
+from .record import Trace, shape_text
+
+FORMATS = ("svg", "png", "pdf", "dot", "json")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Target:
+    """A traced model file: the record and the stem its output files are named after."""
+
+    trace: Trace
+    stem: str
+
+
+def trace_file(
+    path: str,
+    *,
+    model: str | None = None,
+    inputs: tuple[str, ...] = (),
+    vocab: int = 100,
+    script: bool = False,
+    call: int = 1,
+    grad: bool = False,
+) -> Target:
+    """Load `path` (model mode, or script mode when it defines no model) and trace one forward pass."""
+    from . import tracer  # torch import is slow; `--help` stays fast
+
+    path = loader.check_path(path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    root = os.path.dirname(path)
+    with loader.user_path(path):
+        found = None if script else loader.load(path, model=model, inputs=inputs, vocab=vocab)
+        if isinstance(found, loader.Loaded):
+            t = tracer.trace_model(
+                found.model, found.args, found.kwargs, name=found.name,
+                source_file=os.path.basename(path), root_dir=root, grad=grad,
+            )  # fmt: skip
+            return Target(t, stem if model is None else f"{stem}.{model}")
+        with tracer.ScriptCapture(call, source_file=os.path.basename(path), root_dir=root) as capture:
+            loader.run_script(path)
+        if capture.trace is None:
+            if found is not None:
+                raise found.error
+            raise LoadError(
+                f"{os.path.basename(path)}: running it as a script made {capture.seen} top-level nn.Module "
+                f"call(s), so there is no call number {call} to record (--call)."
+            )
+        return Target(capture.trace, stem)
+
+
+def failure_message(trace: Trace, written: list[str]) -> str:
+    """One paragraph saying where the forward pass failed and what was written anyway."""
+    failure = trace.failure
+    assert failure is not None
+    where = ""
+    if failure.call is not None:
+        c = trace.call(failure.call)
+        parent = trace.call(c.parent) if c.parent else None
+        shapes = ", ".join(f"{t.path} {shape_text(t.shape)}" for t in c.inputs[:4])
+        what = f"{c.type} '{c.name}'" if c.kind == "module" else f"op {c.type}"
+        loc = f" ({c.source.file}:{c.source.line})" if c.source else ""
+        host = f" in {parent.type}.forward" if parent else ""
+        where = f"{host}{loc} at {what} with inputs {shapes or 'none'}"
+    tail = f" — partial diagram written to {', '.join(written)}" if written else ""
+    return f"forward pass failed{where}: {failure.exc_type}: {failure.message}{tail}"
+
+
+def _handle_errors(fn: F) -> F:
+    """Turn ArchvizErrors into one-paragraph messages and exit codes; --debug shows tracebacks."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = kwargs.get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except ArchvizError as exc:
+            if debug:
+                traceback.print_exc()
+            click.echo(f"archviz: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("archviz: interrupted; hooks were removed and no partial file was written.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug in archviz: say so, keep the traceback for --debug
+            if debug:
+                traceback.print_exc()
+            click.echo(
+                f"archviz: internal error: {type(exc).__name__}: {exc}. Run again with --debug and report the traceback.",
+                err=True,
+            )
+            sys.exit(1)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise UsageError(f"--format {text!r}: unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}.")
+    return chosen
+
+
+def _loading_options(fn: F) -> F:
+    for option in reversed(
+        [
+            click.argument("path", type=click.Path(dir_okay=True, path_type=str)),
+            click.option("--model", "model", metavar="NAME", help="Name in the file: a module, a class or a builder function."),
+            click.option("--input", "inputs", multiple=True, metavar="SPEC", help="Input tensor, e.g. 3x5x10, long:8x20 (repeatable)."),
+            click.option("--vocab", default=100, show_default=True, help="Upper bound for random integer inputs."),
+            click.option("--script", is_flag=True, help="Run the file as a script and record its first module call."),
+            click.option("--call", "call", default=1, show_default=True, help="In script mode, record the N-th top-level call."),
+            click.option("--debug", is_flag=True, help="Show full tracebacks, for bug reports."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archviz")
+def main() -> None:
+    """Trace a real forward pass of a PyTorch model and draw it.
+
+    archviz runs the model file you give it, as `python model.py` would.
+    """
+
+
+@main.command()
+@_loading_options
+@click.option("-o", "--out", "out", default="archviz-out", show_default=True, help="Output folder.")
+@click.option("--format", "formats", default="svg", show_default=True, help="Comma list of svg,png,pdf,dot,json.")
+@click.option("--depth", type=int, default=None, help="Collapse modules deeper than N into one node.")
+@click.option("--unroll", is_flag=True, help="Draw every loop step instead of one rolled step.")
+@click.option("--ops", type=click.Choice(["default", "all"]), default="default", show_default=True, help="Which ops to draw.")
+@click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True)
+@click.option("--theme", type=click.Choice(["light", "dark", "transparent"]), default="light", show_default=True)
+@_handle_errors
+def render(
+    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, debug: bool,
+    out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str,
+) -> None:  # fmt: skip
+    """Trace PATH's model and write its diagram (svg by default) into the output folder."""
+    chosen = _formats(formats)
+    if depth is not None and depth < 0:
+        raise UsageError(f"--depth {depth}: the depth must be 0 or more.")
+    target = trace_file(path, model=model, inputs=inputs, vocab=vocab, script=script, call=call)
+    view = graph.View(depth=depth, unroll=unroll, ops=ops, direction=direction.upper())
+    g = graph.build(target.trace, view)
+    problems = graph.lint(g)
+    if problems:
+        raise TraceError(f"{path}: archviz built an inconsistent diagram ({'; '.join(problems[:3])}); please report this.")
+    ensure_dir(out)
+    dot_text = dot.to_dot(g, theme=theme)
+    base = os.path.join(out, target.stem)
+    written: list[str] = []
+    if "dot" in chosen:
+        written.append(write_atomic(base + ".dot", dot_text))
+    if "json" in chosen:
+        written.append(write_atomic(base + ".json", target.trace.to_json()))
+    for fmt in ("svg", "png", "pdf"):
+        if fmt in chosen:
+            try:
+                data = dot.render(dot_text, fmt)
+            except ArchvizError:  # keep the diagram's source when Graphviz is missing or fails
+                if "dot" not in chosen:
+                    written.append(write_atomic(base + ".dot", dot_text))
+                raise
+            written.append(write_atomic(f"{base}.{fmt}", data))
+    for p in written:
+        click.echo(p)
+    if target.trace.failure is not None:
+        click.echo("archviz: " + failure_message(target.trace, written), err=True)
+        sys.exit(1)
+
+
+@main.command()
+@_loading_options
+@click.option("--depth", type=int, default=4, show_default=True, help="Depth of the torchinfo table.")
+@_handle_errors
+def summary(
+    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, debug: bool, depth: int
+) -> None:
+    """Print the torchinfo table of PATH's model with the same model and inputs as `render`."""
+    import torchinfo
+
+    path = loader.check_path(path)
+    with loader.user_path(path):
+        found = loader.load(path, model=model, inputs=inputs, vocab=vocab)
+        if not isinstance(found, loader.Loaded):
+            raise found.error
+        try:
+            stats = torchinfo.summary(
+                found.model, input_data=list(found.args), depth=depth, verbose=0,
+                col_names=("input_size", "output_size", "num_params"), **found.kwargs,
+            )  # fmt: skip
+        except Exception as exc:
+            raise TraceError(f"{os.path.basename(path)}: torchinfo could not summarise {found.name}: {exc}") from exc
+    click.echo(str(stats))

@@ -1,0 +1,37 @@
+"""The one exception family archviz raises; only cli.py turns these into exit codes."""
+
+from __future__ import annotations
+
+
+class ArchvizError(Exception):
+    """Base of every error archviz reports to a user.
+
+    Args:
+        message: one paragraph naming the file, module or op and the shapes involved.
+    """
+
+    exit_code = 1
+
+
+class UsageError(ArchvizError):
+    """The user asked for something that cannot be done as asked (exit status 2)."""
+
+    exit_code = 2
+
+
+class LoadError(ArchvizError):
+    """The model file could not be run, or no model or inputs could be found in it."""
+
+
+class LoadUsageError(LoadError, UsageError):
+    """A load problem the user fixes by choosing differently (several candidates, bad --input)."""
+
+    exit_code = 2
+
+
+class TraceError(ArchvizError):
+    """The forward pass could not be traced (nested trace, failing forward pass, bad output)."""
+
+
+class RenderError(ArchvizError):
+    """Graphviz is missing or failed, or an output file could not be written."""

@@ -1,0 +1,473 @@
+"""The forward pass with hooks: the only place hooks or a TorchFunctionMode exist.
+
+`trace_model` calls a model once; `ScriptCapture` records the N-th top-level module call a user's
+script makes. Both feed one private `_Recorder`, which is mutated while the pass runs and frozen
+into a `record.Trace` at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from . import record
+from ._walk import tensor_meta, walk_args
+from .errors import TraceError
+from .sourceloc import SourceFinder
+
+_ACTIVE = threading.local()
+
+# Ops that only read metadata or move data between dtypes/devices; folded away by default.
+_BOOKKEEPING_NAMES = frozenset(
+    "to type float double half bfloat16 int long bool cpu cuda contiguous detach detach_ "
+    "requires_grad_ clone numel size dim shape dtype device ndim is_cuda is_floating_point "
+    "data layout names T mT grad_fn requires_grad is_leaf stride storage_offset element_size "
+    "__len__ __bool__ __index__ __int__ __float__ __format__ __hash__ item tolist".split()
+)
+
+
+def _op_name(func: Any) -> tuple[str, str]:
+    """Return (short name, qualified name) of a function seen by the TorchFunctionMode."""
+    name = getattr(func, "__name__", None) or type(func).__name__
+    qual = getattr(func, "__qualname__", name)
+    if name == "__get__" and hasattr(func, "__self__"):  # a property read such as `x.shape`
+        name = getattr(func.__self__, "__name__", name)
+        return name, f"Tensor.{name}"
+    if qual.startswith(("TensorBase.", "Tensor.")):
+        return name, "Tensor." + name
+    if qual.startswith("_VariableFunctionsClass."):
+        return name, "torch." + name
+    module = getattr(func, "__module__", None) or ""
+    if module.startswith("torch.nn.functional"):
+        return name, "F." + name
+    return name, (module + "." if module else "") + name
+
+
+def _is_builtin_leaf(module: nn.Module) -> bool:
+    """True for a torch.nn layer with no children: its inner ops are its implementation."""
+    return type(module).__module__.startswith("torch.") and not module._modules
+
+
+class _Recorder:
+    """Mutable scratch state of one trace; `freeze` turns it into a Trace."""
+
+    def __init__(self, names: dict[int, str], finder: SourceFinder) -> None:
+        self.names = names
+        self.finder = finder
+        self.calls: list[dict[str, Any]] = []
+        self.stack: list[int] = []  # indices of open module calls
+        self.skip_depth = 0  # >0 while inside a built-in leaf module
+        self.tensors: dict[int, tuple[Any, str, str | None]] = {}
+        self.next_tid = 0
+        self.failure: record.Failure | None = None
+        self.busy = False
+        self.composite: tuple[FrameType, int] | None = None
+        self.saved_profile: Any = None
+        self.closed = False  # set once the recorded call has returned (script mode)
+
+    # ---- tensors -------------------------------------------------------------------------
+
+    def _tid(self, t: torch.Tensor) -> tuple[str, str | None]:
+        key = id(t)
+        entry = self.tensors.get(key)
+        if entry is not None and entry[0]() is t:
+            return entry[1], entry[2]
+        import weakref
+
+        tid = f"t-{self.next_tid:04d}"
+        self.next_tid += 1
+        self.tensors[key] = (weakref.ref(t), tid, None)
+        return tid, None
+
+    def _produce(self, t: torch.Tensor, producer: str) -> None:
+        tid, _ = self._tid(t)
+        ref = self.tensors[id(t)][0]
+        self.tensors[id(t)] = (ref, tid, producer)
+
+    def metas(self, items: list[tuple[str, torch.Tensor]]) -> tuple[record.TensorMeta, ...]:
+        out = []
+        for path, t in items:
+            tid, producer = self._tid(t)
+            out.append(tensor_meta(path, t, tid, producer))
+        return tuple(out)
+
+    def mark_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[record.TensorMeta, ...]:
+        tensors, _ = walk_args(args, kwargs)
+        for _, t in tensors:
+            self._produce(t, "input")
+        return self.metas(tensors)
+
+    # ---- calls ---------------------------------------------------------------------------
+
+    def _parent(self) -> tuple[str | None, int]:
+        if self.composite is not None:
+            idx = self.composite[1]
+            return self.calls[idx]["id"], self.calls[idx]["depth"] + 1
+        if self.stack:
+            top = self.calls[self.stack[-1]]
+            return top["id"], top["depth"] + 1
+        return None, 0
+
+    def _new_call(self, kind: str, name: str, type_: str, **extra: Any) -> int:
+        parent, depth = self._parent()
+        call = {
+            "id": f"call-{len(self.calls):04d}",
+            "kind": kind,
+            "name": name,
+            "type": type_,
+            "parent": parent,
+            "depth": depth,
+            "outputs": (),
+            "error": None,
+            **extra,
+        }
+        self.calls.append(call)
+        return len(self.calls) - 1
+
+    def module_pre(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        if self.skip_depth:
+            self.skip_depth += 1
+            return
+        self.busy = True
+        try:
+            self._close_composite_if_left(None)
+            tensors, others = walk_args(args, kwargs)
+            name = self.names.get(id(module), type(module).__name__)
+            idx = self._new_call(
+                record.MODULE,
+                name,
+                type(module).__name__,
+                source=self.finder.find(sys._getframe(1))[0],
+                inputs=self.metas(tensors),
+                args=tuple(record.ArgMeta(p, s) for p, s in others),
+                params=sum(p.numel() for p in module.parameters()),
+                param_list=tuple(
+                    record.ParamMeta(n, tuple(p.shape), str(p.dtype).removeprefix("torch."), p.requires_grad)
+                    for n, p in module.named_parameters(recurse=False)
+                ),
+                module_id=id(module),
+            )
+            self.stack.append(idx)
+            if _is_builtin_leaf(module):
+                self.skip_depth = 1
+        finally:
+            self.busy = False
+
+    def module_post(self, module: nn.Module, output: Any) -> None:
+        if self.closed:
+            return
+        if self.skip_depth > 1:
+            self.skip_depth -= 1
+            return
+        self.skip_depth = 0
+        self.busy = True
+        try:
+            self._close_composite_if_left(None)
+            # A KeyboardInterrupt can skip post-hooks; find this module's open call.
+            while self.stack and self.calls[self.stack[-1]]["module_id"] != id(module):
+                self.stack.pop()
+            if not self.stack:
+                return
+            idx = self.stack.pop()
+            call = self.calls[idx]
+            exc = sys.exc_info()[1]
+            if exc is not None and output is None:
+                self._fail(idx, exc)
+                return
+            tensors, _ = walk_args(output, None, root="output")
+            call["outputs"] = self.metas(tensors)
+            for _, t in tensors:
+                self._produce(t, call["id"])
+        finally:
+            self.busy = False
+
+    def _fail(self, idx: int, exc: BaseException) -> None:
+        if self.failure is None:
+            call = self.calls[idx]
+            call["error"] = f"{type(exc).__name__}: {exc}"
+            self.failure = record.Failure(call["id"], type(exc).__name__, str(exc))
+
+    def op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if self.busy or self.skip_depth or not self.stack:
+            return func(*args, **kwargs)
+        self.busy = True
+        try:
+            source, composite = self.finder.find(sys._getframe(2))
+            self._close_composite_if_left(composite)
+            if composite is not None and self.composite is None:
+                self._open_composite(composite)
+            name, qual = _op_name(func)
+            tensors, others = walk_args(args, kwargs)
+            idx = self._new_call(
+                record.OP,
+                name,
+                qual,
+                source=source,
+                inputs=self.metas(tensors),
+                args=tuple(record.ArgMeta(p, s) for p, s in others),
+            )
+        finally:
+            self.busy = False
+        try:
+            out = func(*args, **kwargs)
+        except BaseException as exc:
+            self._fail(idx, exc)
+            raise
+        self.busy = True
+        try:
+            tensors, _ = walk_args(out, None, root="output")
+            call = self.calls[idx]
+            call["outputs"] = self.metas(tensors)
+            call["bookkeeping"] = name in _BOOKKEEPING_NAMES or (not tensors and not call["inputs"][1:])
+            for _, t in tensors:
+                self._produce(t, call["id"])
+        finally:
+            self.busy = False
+        return out
+
+    # ---- grouped torch helpers (pack_padded_sequence & co) -------------------------------
+
+    def _open_composite(self, frame: FrameType) -> None:
+        code = frame.f_code
+        names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        tensors, others = walk_args((), {n: frame.f_locals.get(n) for n in names}, plain_kwargs=True)
+        idx = self._new_call(
+            record.FUNCTION,
+            code.co_name,
+            "torch.nn.utils.rnn." + code.co_name,
+            source=self.finder.find(frame.f_back)[0] if frame.f_back else None,
+            inputs=self.metas(tensors),
+            args=tuple(record.ArgMeta(p, s) for p, s in others),
+        )
+        self.composite = (frame, idx)
+        # The helper's return value is the only honest record of its outputs; a profile
+        # function sees it and is removed as soon as that frame returns.
+        self.saved_profile = sys.getprofile()
+        sys.setprofile(self._profile)
+
+    def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
+        if self.composite is not None and event == "return" and frame is self.composite[0]:
+            self._close_composite(arg)
+
+    def _close_composite_if_left(self, current: FrameType | None) -> None:
+        if self.composite is not None and current is not self.composite[0]:
+            self._close_composite(None)
+
+    def _close_composite(self, result: Any) -> None:
+        assert self.composite is not None
+        _, idx = self.composite
+        self.composite = None
+        sys.setprofile(self.saved_profile)
+        self.saved_profile = None
+        if result is None:
+            return
+        was_busy, self.busy = self.busy, True
+        try:
+            tensors, _ = walk_args(result, None, root="output")
+            call = self.calls[idx]
+            call["outputs"] = self.metas(tensors)
+            for _, t in tensors:
+                self._produce(t, call["id"])
+        finally:
+            self.busy = was_busy
+
+    def freeze(self, **trace_fields: Any) -> record.Trace:
+        if self.composite is not None:
+            self._close_composite(None)
+        calls = []
+        for c in self.calls:
+            c = {k: v for k, v in c.items() if k != "module_id"}
+            calls.append(record.Call(**c))
+        return record.Trace(calls=tuple(calls), failure=self.failure, **trace_fields)
+
+
+class _Mode(TorchFunctionMode):
+    def __init__(self, rec: _Recorder) -> None:
+        super().__init__()
+        self.rec = rec
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
+        return self.rec.op(func, args, kwargs or {})
+
+
+@contextlib.contextmanager
+def _exclusive() -> Iterator[None]:
+    """Refuse to nest traces: hooks of two traces would record each other."""
+    if getattr(_ACTIVE, "on", False):
+        raise TraceError("archviz is already tracing in this thread; a trace cannot be nested inside another.")
+    _ACTIVE.on = True
+    try:
+        yield
+    finally:
+        _ACTIVE.on = False
+
+
+def _hook_all(stack: contextlib.ExitStack, modules: list[nn.Module], rec: _Recorder) -> None:
+    def pre(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        rec.module_pre(module, args, kwargs)
+
+    def post(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
+        rec.module_post(module, output)
+
+    for m in modules:
+        stack.callback(m.register_forward_pre_hook(pre, with_kwargs=True).remove)
+        stack.callback(m.register_forward_hook(post, with_kwargs=True, always_call=True).remove)
+
+
+def _keep_training_flags(stack: contextlib.ExitStack, modules: list[nn.Module]) -> None:
+    flags = [(m, m.training) for m in modules]
+
+    def restore() -> None:
+        for m, flag in flags:
+            m.training = flag
+
+    stack.callback(restore)
+
+
+def _trace_fields(model: nn.Module, name: str, source_file: str, rec: _Recorder, inputs: Any, output: Any) -> dict[str, Any]:
+    outs, _ = walk_args(output, None, root="output") if output is not None else ([], [])
+    return {
+        "model_name": name,
+        "model_class": type(model).__name__,
+        "source_file": source_file,
+        "inputs": inputs,
+        "outputs": rec.metas(outs),
+        "meta": (("torch", torch.__version__), ("training", str(model.training))),
+    }
+
+
+def trace_model(
+    model: nn.Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None = None,
+    *,
+    name: str = "model",
+    source_file: str = "",
+    root_dir: str | None = None,
+    grad: bool = False,
+) -> record.Trace:
+    """Run `model(*args, **kwargs)` once and record every module and op call.
+
+    Args:
+        model: the module to call; it is left exactly as it was (no hooks, same flags).
+        args, kwargs: the forward pass's arguments.
+        name: the name the model was found under, used for titles and file names.
+        source_file: the model file, shown in the record (relative to `root_dir`).
+        root_dir: folder whose files count as the user's code for source locations.
+        grad: run with autograd on (default off, as `torch.no_grad()`).
+
+    When the forward pass raises, the returned Trace holds what ran and a `failure`.
+    """
+    kwargs = kwargs or {}
+    modules = list(dict.fromkeys(model.modules()))
+    names = {id(m): n for n, m in model.named_modules()}
+    rec = _Recorder(names, SourceFinder(root_dir))
+    output = None
+    with _exclusive(), contextlib.ExitStack() as stack:
+        _keep_training_flags(stack, modules)
+        rec.busy = True
+        inputs = rec.mark_inputs(args, kwargs)
+        rec.busy = False
+        _hook_all(stack, modules, rec)
+        stack.enter_context(torch.set_grad_enabled(grad))
+        stack.enter_context(_Mode(rec))
+        try:
+            output = model(*args, **kwargs)
+        except Exception as exc:  # the record of what ran is the product here
+            if rec.failure is None:
+                rec.failure = record.Failure(None, type(exc).__name__, str(exc))
+            output = None
+        finally:
+            rec.busy = True
+    return rec.freeze(**_trace_fields(model, name, source_file, rec, inputs, output))
+
+
+class ScriptCapture:
+    """Record the `call`-th top-level module call made while this context is open.
+
+    Used by the CLI around `loader.run_script`: the loader runs the user's script, this
+    records its forward pass. `trace` is set after the context closes (None if the script
+    never made that call).
+    """
+
+    def __init__(self, call: int = 1, *, source_file: str = "", root_dir: str | None = None) -> None:
+        self.want = call
+        self.seen = 0
+        self.source_file = source_file
+        self.rec = _Recorder({}, SourceFinder(root_dir))
+        self.root: nn.Module | None = None
+        self.done = False
+        self.inputs: tuple[record.TensorMeta, ...] = ()
+        self.output: Any = None
+        self.trace: record.Trace | None = None
+        self._stack: contextlib.ExitStack | None = None
+        self._other: nn.Module | None = None
+
+    def __enter__(self) -> ScriptCapture:
+        stack = contextlib.ExitStack()
+        stack.enter_context(_exclusive())
+        self._stack = stack
+        try:
+            pre = nn.modules.module.register_module_forward_pre_hook(self._global_pre)
+            stack.callback(pre.remove)
+            post = nn.modules.module.register_module_forward_hook(self._global_post, always_call=True)
+            stack.callback(post.remove)
+            stack.enter_context(_Mode(self.rec))
+        except BaseException:
+            stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        assert self._stack is not None
+        self.rec.busy = True
+        try:
+            self._stack.close()
+        finally:
+            if self.root is not None:
+                self.trace = self.rec.freeze(
+                    **_trace_fields(self.root, type(self.root).__name__, self.source_file, self.rec, self.inputs, self.output)
+                )
+
+    def _recording(self) -> bool:
+        return self.root is not None and not self.done
+
+    def _global_pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        if self.done or self.rec.stack or self.rec.skip_depth or self._other is not None:
+            return
+        self.seen += 1
+        if self.seen != self.want:
+            self._other = module  # another top-level call: its children are not top-level
+            return
+        assert self._stack is not None
+        self.root = module
+        self.rec.names = {id(m): n for n, m in module.named_modules()}
+        self.rec.busy = True
+        self.inputs = self.rec.mark_inputs(args, {})
+        self.rec.busy = False
+        _keep_training_flags(self._stack, list(module.modules()))
+        # The root is handled by the global hooks; its children get hooks that see kwargs.
+        _hook_all(self._stack, [m for m in dict.fromkeys(module.modules()) if m is not module], self.rec)
+        self.rec.module_pre(module, args, {})
+
+    def _global_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        if module is self._other:
+            self._other = None
+            return
+        if module is not self.root or self.done:
+            return
+        if len(self.rec.stack) != 1:
+            return  # a recursive call of the root module inside itself
+        self.rec.module_post(module, output)
+        self.output = output
+        self.done = self.rec.closed = True
