@@ -265,9 +265,9 @@ class _Builder:
             dst = self.rep(c.id)
             for t in c.inputs:
                 src = self.source(t)
-                if src is None or src == dst:
-                    continue
                 back = self._back_count(t.producer, c.id)
+                if src is None or src == dst and not back:  # a self edge only for loop state
+                    continue
                 key = (src, dst, back)
                 metas = edges.setdefault(key, [])
                 if all(m.path != t.path or m.shape != t.shape for m in metas):

@@ -1,0 +1,44 @@
+"""Shared test options: `--update-golden` rewrites committed golden files instead of comparing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite docs/*.dot golden files")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _examples_importable() -> None:
+    sys.path.insert(0, str(EXAMPLES))
+
+
+def load_example(name: str):  # type: ignore[no-untyped-def]
+    """Return (model, args, kwargs) of examples/<name>.py through archviz's own loader."""
+    from archviz import loader
+
+    path = str(EXAMPLES / f"{name}.py")
+    with loader.user_path(path):
+        found = loader.load(path)
+    assert isinstance(found, loader.Loaded)
+    return found.model, found.args, found.kwargs
+
+
+def trace_example(name: str, **kwargs):  # type: ignore[no-untyped-def]
+    """Trace examples/<name>.py the way the CLI does."""
+    from archviz import tracer
+
+    model, args, kw = load_example(name)
+    return tracer.trace_model(model, args, kw, name="build_model", source_file=f"{name}.py", root_dir=str(EXAMPLES), **kwargs)
