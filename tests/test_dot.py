@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
+import pytest
 import torch
 from torch import nn
 
 from archviz import dot, graph, tracer
+from archviz.errors import RenderError
 from conftest import trace_example
 
 HOSTILE = 'x<script>alert("1")</script>{a}\\b\nline2 & "q"'
@@ -70,3 +73,36 @@ def test_dot_is_accepted_by_graphviz_for_every_example() -> None:
         text = dot.to_dot(graph.build(trace_example(name)))
         done = subprocess.run(["dot", "-Tcanon"], input=text.encode(), capture_output=True, check=False)
         assert done.returncode == 0, done.stderr
+
+
+def _only(names: set[str]):  # type: ignore[no-untyped-def]
+    real = shutil.which
+
+    def which(name: str) -> str | None:
+        return real(name) if name in names else None
+
+    return which
+
+
+def test_without_dot_the_standalone_layout_draws_svg(monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("graphviz-pure") is None:
+        pytest.skip("graphviz-pure (the standalone extra) is not installed")
+    monkeypatch.setattr(dot.shutil, "which", _only({"graphviz-pure"}))
+    text = dot.to_dot(graph.build(trace_example("gru")))
+    svg = dot.render(text, "svg").decode()
+    assert "graphviz-pure" in svg and "cells.0.update_gate" in svg
+    with pytest.raises(RenderError, match="PDF"):
+        dot.render(text, "pdf")
+
+
+def test_without_any_graphviz_the_error_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dot.shutil, "which", _only(set()))
+    with pytest.raises(RenderError) as info:
+        dot.render("digraph { a }", "svg")
+    message = str(info.value)
+    assert "apt-get install graphviz" in message and "brew" in message and "archviz[standalone]" in message
+
+
+def test_graphviz_failure_is_reported_with_its_message() -> None:
+    with pytest.raises(RenderError, match="syntax error"):
+        dot.render("digraph { a -> }", "svg")
