@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,6 +19,8 @@ from .files import ensure_dir, write_atomic
 from .record import Trace, shape_text
 
 FORMATS = ("svg", "png", "pdf", "dot", "json")
+# torch warns at import when NumPy is absent; archviz never needs NumPy, so the warning is noise here.
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -42,7 +46,7 @@ def trace_file(
     from . import tracer  # torch import is slow; `--help` stays fast
 
     path = loader.check_path(path)
-    stem = os.path.splitext(os.path.basename(path))[0]
+    stem = _safe_stem(os.path.splitext(os.path.basename(path))[0] + (f".{model}" if model else ""))
     root = os.path.dirname(path)
     with loader.user_path(path):
         found = None if script else loader.load(path, model=model, inputs=inputs, vocab=vocab)
@@ -51,17 +55,40 @@ def trace_file(
                 found.model, found.args, found.kwargs, name=found.name,
                 source_file=os.path.basename(path), root_dir=root, grad=grad,
             )  # fmt: skip
-            return Target(t, stem if model is None else f"{stem}.{model}")
+            return Target(t, stem)
+        script_error: LoadError | None = None
         with tracer.ScriptCapture(call, source_file=os.path.basename(path), root_dir=root) as capture:
-            loader.run_script(path)
-        if capture.trace is None:
-            if found is not None:
-                raise found.error
-            raise LoadError(
-                f"{os.path.basename(path)}: running it as a script made {capture.seen} top-level nn.Module "
-                f"call(s), so there is no call number {call} to record (--call)."
-            )
-        return Target(capture.trace, stem)
+            try:
+                loader.run_script(path)
+            except LoadError as exc:  # a partial trace of the failing call is still worth drawing
+                script_error = exc
+        if capture.trace is not None and (script_error is None or capture.trace.failure is not None):
+            return Target(capture.trace, stem)
+        if script_error is not None:
+            raise script_error
+        if found is not None and capture.seen == 0:
+            raise found.error
+        raise LoadError(
+            f"{os.path.basename(path)}: running it as a script made {capture.seen} top-level nn.Module "
+            f"call(s), so there is no call number {call} to record (--call)."
+        )
+
+
+def _safe_stem(text: str) -> str:
+    """A file name that stays inside the output folder whatever the model is called."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text).strip(".")
+    return cleaned or "model"
+
+
+def no_output_message(trace: Trace) -> str | None:
+    """Say so when a forward pass that did not fail returned no tensor at all."""
+    if trace.failure is not None or trace.outputs:
+        return None
+    returned = dict(trace.meta).get("output_type", "nothing")
+    return (
+        f"{trace.model_class}.forward ({trace.source_file or 'model'}) returned {returned}, which holds no tensor, "
+        "so the diagram has no output to show. Return a tensor, or a tuple, list or dict of tensors."
+    )
 
 
 def failure_message(trace: Trace, written: list[str]) -> str:
@@ -152,10 +179,11 @@ def main() -> None:
 @click.option("--ops", type=click.Choice(["default", "all"]), default="default", show_default=True, help="Which ops to draw.")
 @click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True)
 @click.option("--theme", type=click.Choice(["light", "dark", "transparent"]), default="light", show_default=True)
+@click.option("--max-nodes", default=400, show_default=True, help="Above this, collapse depth automatically.")
 @_handle_errors
 def render(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, debug: bool,
-    out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str,
+    out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str, max_nodes: int,
 ) -> None:  # fmt: skip
     """Trace PATH's model and write its diagram (svg by default) into the output folder."""
     chosen = _formats(formats)
@@ -163,7 +191,9 @@ def render(
         raise UsageError(f"--depth {depth}: the depth must be 0 or more.")
     target = trace_file(path, model=model, inputs=inputs, vocab=vocab, script=script, call=call)
     view = graph.View(depth=depth, unroll=unroll, ops=ops, direction=direction.upper())
-    g = graph.build(target.trace, view)
+    g, note = fit(target.trace, view, max_nodes)
+    if note:
+        click.echo(f"archviz: {note}", err=True)
     problems = graph.lint(g)
     if problems:
         raise TraceError(f"{path}: archviz built an inconsistent diagram ({'; '.join(problems[:3])}); please report this.")
@@ -189,6 +219,36 @@ def render(
     if target.trace.failure is not None:
         click.echo("archviz: " + failure_message(target.trace, written), err=True)
         sys.exit(1)
+    empty = no_output_message(target.trace)
+    if empty:
+        click.echo(f"archviz: error: {empty}", err=True)
+        sys.exit(1)
+
+
+def fit(trace: Trace, view: graph.View, max_nodes: int) -> tuple[graph.Graph, str | None]:
+    """Build the view; above `max_nodes`, collapse depth (and re-roll loops) until it fits, and say so."""
+    g = graph.build(trace, view)
+    if len(g.nodes) <= max_nodes:
+        return g, None
+    deepest = max((c.depth for c in trace.calls if c.kind == "module"), default=0)
+    start = deepest - 1 if view.depth is None else view.depth - 1
+    # An unrolled view is first rolled back up: one step drawn truthfully beats T steps collapsed.
+    tries = [(view.depth, False)] if view.unroll else []
+    tries += [(d, False) for d in range(start, -1, -1)]
+    for d, unroll in tries:
+        smaller = dataclasses.replace(view, depth=d, unroll=unroll)
+        candidate = graph.build(trace, smaller)
+        if len(candidate.nodes) <= max_nodes:
+            how = [f"--depth {d}"] if d != view.depth else []
+            how += ["loops rolled"] if unroll != view.unroll else []
+            return candidate, (
+                f"the diagram would have {len(g.nodes)} nodes, more than --max-nodes {max_nodes} can lay out "
+                f"quickly; drawn with {' and '.join(how)} ({len(candidate.nodes)} nodes) instead."
+            )
+    return g, (
+        f"the diagram has {len(g.nodes)} nodes (over --max-nodes {max_nodes}) even fully collapsed; "
+        "layout may be slow."
+    )
 
 
 @main.command()

@@ -113,18 +113,26 @@ def run_script(path: str) -> None:
     except SystemExit as exc:
         if exc.code not in (None, 0):
             raise LoadError(f"{os.path.basename(path)} exited with status {exc.code} while running as a script.") from exc
+    except Exception as exc:
+        raise LoadError(
+            f"{_user_line(exc, path)}: the script raised {type(exc).__name__}: {exc} (run as `python "
+            f"{os.path.basename(path)}` to see its own traceback)."
+        ) from exc
 
 
 def _construct(obj: Any, label: str, path: str) -> nn.Module:
     try:
+        inspect.signature(obj).bind()
+    except TypeError as exc:  # it needs arguments: the user must choose how to build it
+        what = "constructor arguments" if isinstance(obj, type) else "arguments"
+        raise LoadUsageError(
+            f"{os.path.basename(path)}: {label} needs {what} ({exc}). Add a `build_model()` "
+            "function that returns a configured instance, or give defaults to its arguments."
+        ) from exc
+    except ValueError:
+        pass  # no signature to check (a builtin): just call it
+    try:
         made = obj()
-    except TypeError as exc:
-        if isinstance(obj, type):
-            raise LoadUsageError(
-                f"{os.path.basename(path)}: {label} needs constructor arguments ({exc}). Add a `build_model()` "
-                "function that returns a configured instance, or give defaults to its __init__ arguments."
-            ) from exc
-        raise LoadError(f"{os.path.basename(path)}: calling {label} failed: TypeError: {exc}") from exc
     except Exception as exc:
         raise LoadError(f"{_user_line(exc, path)}: building the model with {label} failed: {type(exc).__name__}: {exc}") from exc
     if not isinstance(made, nn.Module):
@@ -208,6 +216,8 @@ def parse_input(spec: str, vocab: int, generator: torch.Generator) -> torch.Tens
         )
     dtype = _DTYPES[m["dtype"] or "float"]
     shape = tuple(int(d) for d in m["shape"].split("x"))
+    if dtype != torch.bool and not dtype.is_floating_point:
+        vocab = min(vocab, torch.iinfo(dtype).max + 1)  # int8 ids stay below 128, not wrap negative
     if dtype.is_floating_point:
         return torch.randn(shape, generator=generator).to(dtype)
     if dtype == torch.bool:

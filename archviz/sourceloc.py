@@ -28,7 +28,7 @@ class SourceFinder:
         self.cache: dict[tuple[CodeType, int], record.Source] = {}
         self.skipped: dict[str, bool] = {}
 
-    def _is_skipped(self, filename: str) -> bool:
+    def is_skipped(self, filename: str) -> bool:
         hit = self.skipped.get(filename)
         if hit is None:
             path = os.path.abspath(filename)
@@ -39,15 +39,23 @@ class SourceFinder:
     def find(self, frame: FrameType | None) -> tuple[record.Source | None, FrameType | None]:
         """Return the user's source location and the outermost grouped torch helper frame."""
         composite = None
+        while frame is not None and frame.f_code.co_filename.startswith(self.skip[1]):
+            frame = frame.f_back  # archviz's own hook frames
         while frame is not None:
             code = frame.f_code
             filename = code.co_filename
-            if not self._is_skipped(filename):
+            if filename.startswith(self.skip[1]):
+                break  # reached whoever called archviz: the call has no line in the user's code
+            if not self.is_skipped(filename):
                 return self._source(code, frame.f_lineno), composite
             if code.co_name in COMPOSITES and filename.endswith(_RNN_UTILS):
                 composite = frame
             frame = frame.f_back
         return None, composite
+
+    def definition(self, code: CodeType) -> record.Source:
+        """Where a function is defined (used for the root call, which no user line makes)."""
+        return self._source(code, code.co_firstlineno)
 
     def _source(self, code: CodeType, line: int) -> record.Source:
         key = (code, line)

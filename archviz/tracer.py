@@ -147,7 +147,7 @@ class _Recorder:
                 record.MODULE,
                 name,
                 type(module).__name__,
-                source=self.finder.find(sys._getframe(1))[0],
+                source=self.finder.find(sys._getframe(1))[0] or self._forward_source(module),
                 inputs=self.metas(tensors),
                 args=tuple(record.ArgMeta(p, s) for p, s in others),
                 params=sum(p.numel() for p in module.parameters()),
@@ -162,6 +162,12 @@ class _Recorder:
                 self.skip_depth = 1
         finally:
             self.busy = False
+
+    def _forward_source(self, module: nn.Module) -> record.Source | None:
+        code = getattr(type(module).forward, "__code__", None)
+        if code is None or self.finder.is_skipped(code.co_filename):
+            return None  # torch's own layers: no line of the user's to point at
+        return self.finder.definition(code)
 
     def module_post(self, module: nn.Module, output: Any) -> None:
         if self.closed:
@@ -342,7 +348,11 @@ def _trace_fields(model: nn.Module, name: str, source_file: str, rec: _Recorder,
         "source_file": source_file,
         "inputs": inputs,
         "outputs": rec.metas(outs),
-        "meta": (("torch", torch.__version__), ("training", str(model.training))),
+        "meta": (
+            ("torch", torch.__version__),
+            ("training", str(model.training)),
+            ("output_type", type(output).__name__),
+        ),
     }
 
 
