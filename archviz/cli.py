@@ -48,16 +48,32 @@ def trace_file(
     path = loader.check_path(path)
     stem = _safe_stem(os.path.splitext(os.path.basename(path))[0] + (f".{model}" if model else ""))
     root = os.path.dirname(path)
+    name = os.path.basename(path)
     with loader.user_path(path):
-        found = None if script else loader.load(path, model=model, inputs=inputs, vocab=vocab)
-        if isinstance(found, loader.Loaded):
-            t = tracer.trace_model(
-                found.model, found.args, found.kwargs, name=found.name,
-                source_file=os.path.basename(path), root_dir=root, grad=grad,
-            )  # fmt: skip
-            return Target(t, stem)
+        found: loader.Loaded | loader.NoModel | None = None
+        if not script:
+            # Importing runs the file's top level; a script without a __main__ guard calls its model
+            # right there, so the import itself is traced and its failure can still be drawn.
+            load_error: LoadError | None = None
+            with tracer.ScriptCapture(call, source_file=name, root_dir=root) as capture:
+                try:
+                    found = loader.load(path, model=model, inputs=inputs, vocab=vocab)
+                except LoadError as exc:
+                    load_error = exc
+            if load_error is not None:
+                if capture.trace is not None and capture.trace.failure is not None:
+                    return Target(capture.trace, stem)
+                raise load_error
+            if isinstance(found, loader.Loaded):
+                t = tracer.trace_model(
+                    found.model, found.args, found.kwargs, name=found.name,
+                    source_file=name, root_dir=root, grad=grad,
+                )  # fmt: skip
+                return Target(t, stem)
+            if capture.trace is not None:
+                return Target(capture.trace, stem)
         script_error: LoadError | None = None
-        with tracer.ScriptCapture(call, source_file=os.path.basename(path), root_dir=root) as capture:
+        with tracer.ScriptCapture(call, source_file=name, root_dir=root) as capture:
             try:
                 loader.run_script(path)
             except LoadError as exc:  # a partial trace of the failing call is still worth drawing
@@ -69,7 +85,7 @@ def trace_file(
         if found is not None and capture.seen == 0:
             raise found.error
         raise LoadError(
-            f"{os.path.basename(path)}: running it as a script made {capture.seen} top-level nn.Module "
+            f"{name}: running it as a script made {capture.seen} top-level nn.Module "
             f"call(s), so there is no call number {call} to record (--call)."
         )
 
@@ -103,7 +119,8 @@ def failure_message(trace: Trace, written: list[str]) -> str:
         what = f"{c.type} '{c.name}'" if c.kind == "module" else f"op {c.type}"
         loc = f" ({c.source.file}:{c.source.line})" if c.source else ""
         host = f" in {parent.type}.forward" if parent else ""
-        where = f"{host}{loc} at {what} with inputs {shapes or 'none'}"
+        weights = ", ".join(f"{p.name} {shape_text(p.shape)}" for p in c.param_list[:2])
+        where = f"{host}{loc} at {what} with inputs {shapes or 'none'}" + (f" and {weights}" if weights else "")
     tail = f" — partial diagram written to {', '.join(written)}" if written else ""
     return f"forward pass failed{where}: {failure.exc_type}: {failure.message}{tail}"
 
