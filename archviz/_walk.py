@@ -18,7 +18,10 @@ def tensor_meta(path: str, t: torch.Tensor, tid: str, producer: str | None) -> r
 
 def summarise(value: Any) -> str:
     """Short text for a non-tensor argument: scalars as written, other objects by type."""
-    if value is None or isinstance(value, (bool, int, float, complex, str, torch.dtype, torch.device, slice)):
+    if isinstance(value, slice):
+        text = ":".join("" if v is None else str(v) for v in (value.start, value.stop))
+        return text + (f":{value.step}" if value.step is not None else "")
+    if value is None or isinstance(value, (bool, int, float, complex, str, torch.dtype, torch.device)):
         text = repr(value)
         return text if len(text) <= 40 else text[:37] + "..."
     if value is Ellipsis:

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
-from . import dot, graph, loader
+from . import dot, drill, graph, loader
+from . import gates as gate_stage
 from .errors import ArchvizError, LoadError, TraceError, UsageError
 from .files import ensure_dir, write_atomic
 from .record import Trace, shape_text
@@ -197,46 +198,58 @@ def main() -> None:
 @click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True)
 @click.option("--theme", type=click.Choice(["light", "dark", "transparent"]), default="light", show_default=True)
 @click.option("--max-nodes", default=400, show_default=True, help="Above this, collapse depth automatically.")
+@click.option(
+    "--gates", default="auto", show_default=True, metavar="auto|all|none|PATH,...",
+    help="Recurrent cells drawn open: auto (custom cells), all (also nn.LSTM/GRU/RNN), none, or module paths.",
+)  # fmt: skip
 @_handle_errors
 def render(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, debug: bool,
     out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str, max_nodes: int,
+    gates: str,
 ) -> None:  # fmt: skip
     """Trace PATH's model and write its diagram (svg by default) into the output folder."""
     chosen = _formats(formats)
     if depth is not None and depth < 0:
         raise UsageError(f"--depth {depth}: the depth must be 0 or more.")
     target = trace_file(path, model=model, inputs=inputs, vocab=vocab, script=script, call=call)
-    view = graph.View(depth=depth, unroll=unroll, ops=ops, direction=direction.upper())
-    g, note = fit(target.trace, view, max_nodes)
+    opened = tuple(p for p in gates.split(",") if p not in ("auto", "all", "none"))
+    trace = gate_stage.annotate(target.trace, opened)
+    view = graph.View(depth=depth, unroll=unroll, ops=ops, direction=direction.upper(), gates=gates)
+    g, note = fit(trace, view, max_nodes)
     if note:
         click.echo(f"archviz: {note}", err=True)
     problems = graph.lint(g)
     if problems:
         raise TraceError(f"{path}: archviz built an inconsistent diagram ({'; '.join(problems[:3])}); please report this.")
     ensure_dir(out)
-    dot_text = dot.to_dot(g, theme=theme)
+    image = next((f for f in ("svg", "png", "pdf") if f in chosen), "svg")
+    dot_text = dot.to_dot(g, theme=theme, links=drill.links(trace, g, target.stem, image))
     base = os.path.join(out, target.stem)
     written: list[str] = []
     if "dot" in chosen:
         written.append(write_atomic(base + ".dot", dot_text))
     if "json" in chosen:
-        written.append(write_atomic(base + ".json", target.trace.to_json()))
-    for fmt in ("svg", "png", "pdf"):
-        if fmt in chosen:
-            try:
-                data = dot.render(dot_text, fmt)
-            except ArchvizError:  # keep the diagram's source when Graphviz is missing or fails
-                if "dot" not in chosen:
-                    written.append(write_atomic(base + ".dot", dot_text))
-                raise
-            written.append(write_atomic(f"{base}.{fmt}", data))
+        written.append(write_atomic(base + ".json", trace.to_json()))
+    diagrams = [(base, dot_text)] + [(os.path.join(out, d.name), d.dot) for d in drill.drill_ins(trace, target.stem, image)]
+    for where, text in diagrams:
+        if "dot" in chosen and where != base:
+            written.append(write_atomic(where + ".dot", text))
+        for fmt in ("svg", "png", "pdf"):
+            if fmt in chosen:
+                try:
+                    data = dot.render(text, fmt)
+                except ArchvizError:  # keep the diagram's source when Graphviz is missing or fails
+                    if "dot" not in chosen:
+                        written.append(write_atomic(where + ".dot", text))
+                    raise
+                written.append(write_atomic(f"{where}.{fmt}", data))
     for p in written:
         click.echo(p)
-    if target.trace.failure is not None:
-        click.echo("archviz: " + failure_message(target.trace, written), err=True)
+    if trace.failure is not None:
+        click.echo("archviz: " + failure_message(trace, written), err=True)
         sys.exit(1)
-    empty = no_output_message(target.trace)
+    empty = no_output_message(trace)
     if empty:
         click.echo(f"archviz: error: {empty}", err=True)
         sys.exit(1)

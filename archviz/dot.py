@@ -22,8 +22,13 @@ COLOURS = {
     INPUT: ("#dcfce7", "#166534"),
     OUTPUT: ("#dcfce7", "#166534"),
     "error": ("#fecaca", "#991b1b"),
+    "gate": ("#fde68a", "#92400e"),
+    "cell": ("#ede9fe", "#5b21b6"),
 }
-LEGEND = ((MODULE, "module"), ("op", "op"), (FUNCTION, "torch helper"), (INPUT, "input / output"), ("error", "error"))
+LEGEND = (
+    (MODULE, "module"), ("op", "op"), ("gate", "gate (σ, tanh)"), ("cell", "recurrent cell"),
+    (FUNCTION, "torch helper"), (INPUT, "input / output"), ("error", "error"),
+)  # fmt: skip
 _OP_SYMBOLS = {
     "sigmoid": "σ",
     "tanh": "tanh",
@@ -69,7 +74,7 @@ def _row(text: str, bold: bool = False, colour: str | None = None, size: int | N
 
 
 def _node_label(n: Node) -> str:
-    kind = "error" if n.error else n.kind
+    kind = "error" if n.error else "gate" if n.gate else n.kind
     fill, ink = COLOURS.get(kind, COLOURS[MODULE])
     rows: list[str] = []
     if n.kind in (INPUT, OUTPUT):
@@ -82,12 +87,19 @@ def _node_label(n: Node) -> str:
         rows.extend(_row("out " + s, size=10) for s in n.outputs)
         if n.params:
             rows.append(_row(f"params {n.params:,}", size=10))
+    elif n.kind == "cell":
+        rows.append(_row(n.title, bold=True))
+        rows.append(_row(n.subtitle, size=10))
+        rows.extend(_row(s, size=9) for s in n.outputs)
     else:
         symbol = _OP_SYMBOLS.get(n.title, "")
         name = n.title.strip("_") or n.title
         head = f"{symbol} {name}" if symbol and symbol != name else name
+        if n.gate:
+            head = f"{n.gate} = {symbol or name}"
         rows.append(_row(head, bold=True))
         rows.extend(_row(s, size=9) for s in n.outputs[:2])
+    rows.extend(_row(note, size=9) for note in n.notes)
     if n.varies:  # the loop cluster says ×T; only say so here when steps differ in shape
         rows.append(_row(f"shapes vary over the {n.repeat} steps; step 1 shown", size=9))
     if n.error:
@@ -100,31 +112,36 @@ def _node_label(n: Node) -> str:
     )
 
 
-def _node_line(n: Node, indent: str) -> str:
+def _node_line(n: Node, indent: str, links: dict[str, str]) -> str:
     tooltip = f"{n.title} ({n.subtitle})" if n.subtitle else n.title
-    return f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n)}, tooltip={quote(tooltip)}];"
+    link = links.get(n.id)
+    href = f", href={quote(link)}, target=\"_top\"" if link else ""
+    return f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n)}, tooltip={quote(tooltip)}{href}];"
 
 
-def _cluster_open(c: Cluster, indent: str) -> list[str]:
+def _cluster_open(c: Cluster, indent: str, links: dict[str, str]) -> list[str]:
     if c.kind == "loop":
         style = 'style="dashed,rounded"; color="#c2410c"; fontcolor="#c2410c"'
     else:
         colour = COLOURS["error"][1] if c.error else "#94a3b8"
         style = f'style="rounded"; color="{colour}"; fontcolor="#334155"'
+    link = f" href={quote(links[c.id])}; target=\"_top\";" if c.id in links else ""
     return [
         f"{indent}subgraph {quote('cluster_' + c.id)} {{",
-        f"{indent}  id={quote(c.id)}; label=<{esc(c.label)}>; labeljust=l; {style};",
+        f"{indent}  id={quote(c.id)}; label=<{esc(c.label)}>; labeljust=l; {style};{link}",
     ]
 
 
-def to_dot(graph: Graph, *, legend: bool = True, theme: str = "light") -> str:
+def to_dot(graph: Graph, *, legend: bool = True, theme: str = "light", links: dict[str, str] | None = None) -> str:
     """Return the DOT text of `graph`; the same graph always gives the same bytes.
 
     Args:
         graph: the view graph.
         legend: add a legend cluster explaining the colours.
         theme: `light`, `dark` or `transparent` page background.
+        links: node id -> relative href (drill-in gate diagrams).
     """
+    links = links or {}
     bg = {"light": "white", "dark": "#0f172a", "transparent": "transparent"}.get(theme, "white")
     title_ink = "#e2e8f0" if theme == "dark" else "#0f172a"
     lines = [
@@ -144,10 +161,10 @@ def to_dot(graph: Graph, *, legend: bool = True, theme: str = "light") -> str:
 
     def emit(cluster_id: str | None, indent: str) -> None:
         for c in sub.get(cluster_id, []):
-            lines.extend(_cluster_open(c, indent))
+            lines.extend(_cluster_open(c, indent, links))
             emit(c.id, indent + "  ")
             lines.append(indent + "}")
-        lines.extend(_node_line(n, indent) for n in members.get(cluster_id, []))
+        lines.extend(_node_line(n, indent, links) for n in members.get(cluster_id, []))
 
     emit(None, "  ")
     for e in graph.edges:

@@ -7,78 +7,11 @@ that `dot.py` and `report.py` render without looking at the Trace's structure ag
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from . import loops as loops_mod
-from .record import FUNCTION, MODULE, OP, Call, TensorMeta, Trace, shape_text
-
-INPUT, OUTPUT, ERROR = "input", "output", "error"
-
-
-@dataclass(frozen=True)
-class View:
-    """How to look at a trace.
-
-    Args:
-        depth: modules deeper than this are drawn as one node (None: no limit).
-        unroll: draw every loop step instead of one step with a back edge.
-        ops: `default` hides bookkeeping ops and groups torch helpers; `all` shows every op.
-        direction: Graphviz rankdir, `TB` or `LR`.
-    """
-
-    depth: int | None = None
-    unroll: bool = False
-    ops: str = "default"
-    direction: str = "TB"
-
-
-@dataclass(frozen=True)
-class Node:
-    """One box in the diagram. `call` is the call it stands for (None for inputs/outputs)."""
-
-    id: str
-    kind: str  # module, op, function, input, output; `error` set separately
-    title: str
-    subtitle: str
-    inputs: tuple[str, ...] = ()
-    outputs: tuple[str, ...] = ()
-    params: int = 0
-    call: str | None = None
-    cluster: str | None = None
-    repeat: int = 1
-    varies: bool = False
-    error: str | None = None
-    collapsed: bool = False
-
-
-@dataclass(frozen=True)
-class Edge:
-    src: str
-    dst: str
-    label: str
-    back: bool = False
-    repeat: int = 1
-
-
-@dataclass(frozen=True)
-class Cluster:
-    id: str
-    label: str
-    parent: str | None
-    kind: str  # module or loop
-    repeat: int = 1
-    error: bool = False
-
-
-@dataclass(frozen=True)
-class Graph:
-    title: str
-    direction: str
-    nodes: tuple[Node, ...]
-    edges: tuple[Edge, ...]
-    clusters: tuple[Cluster, ...]
-    loops: tuple[loops_mod.Loop, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+from . import stackview
+from .record import FUNCTION, MODULE, OP, Call, Cell, TensorMeta, Trace, WireNode, shape_text
+from .viewgraph import ERROR, INPUT, OUTPUT, Cluster, Edge, Graph, Node, View, lint
 
 
 def _significant(view: View) -> Callable[[Call], bool]:
@@ -124,7 +57,31 @@ class _Builder:
                 self.loop_of_child[cid] = lp
         self.role: dict[str, str] = {}  # call id -> node / cluster / hidden / root
         self.owner: dict[str, str] = {}  # call id -> visible call id it is drawn as
+        self._cells_setup()
         self._assign_roles()
+
+    def _cells_setup(self) -> None:
+        """Which recurrent cells are opened, and what the gate analysis says about each op."""
+        self.cells: dict[str, list[Cell]] = {}
+        self.wire: dict[str, WireNode] = {}
+        for cell in self.trace.cells:
+            self.cells.setdefault(cell.call, []).append(cell)
+            for w in cell.nodes:
+                if w.call is not None:
+                    self.wire[w.call] = w
+        chosen = {p.strip() for p in self.view.gates.split(",")} - {"auto", "all", "none", ""}
+        self.shared = {name: n for cell in self.trace.cells for name, n in cell.shared}
+        self.open_builtin: set[str] = set()
+        self.closed_custom: set[str] = set()
+        for call_id, cells in self.cells.items():
+            call = self.trace.call(call_id)
+            named = call.name in chosen
+            if cells[0].kind != "custom":
+                if self.view.gates == "all" or named:
+                    self.open_builtin.add(call_id)
+            elif self.view.gates == "none" and not named:
+                self.closed_custom.add(call_id)
+        self.open_out: dict[str, dict[str, str]] = {}
 
     # ---- which call is drawn how ------------------------------------------------------
 
@@ -143,7 +100,7 @@ class _Builder:
                 role = "root"
             elif c.kind == FUNCTION:
                 role = "cluster" if self.view.ops == "all" and has_kids else "node"
-            elif c.kind == MODULE and has_kids and (depth is None or c.depth < depth):
+            elif c.kind == MODULE and has_kids and (depth is None or c.depth < depth) and c.id not in self.closed_custom:
                 role = "cluster"
             else:
                 role = "node"
@@ -162,7 +119,13 @@ class _Builder:
         call = self.trace.call(p)
         role = self.role[p]
         if role in ("node", "inside"):
-            return self.rep(self.owner[p])
+            owner = self.rep(self.owner[p])
+            emits = self.open_out.get(owner)
+            if emits is not None:  # an opened recurrent module: the part that makes this output
+                path = next((o.path for o in self.trace.call(owner).outputs if o.tid == t.tid), "output")
+                head = "output[1]" if path.startswith("output[1]") else "output[0]" if path.startswith("output[0]") else path
+                return emits.get(path) or emits.get(head, owner + ":in")
+            return owner
         if role == "hidden":  # a bookkeeping op passes its first tensor input through
             return self.source(call.inputs[0], seen + 1) if call.inputs else None
         for out in call.outputs:  # an expanded module: look through to what made the output
@@ -181,14 +144,21 @@ class _Builder:
             self.input_ids[t.tid] = nid
             nodes[nid] = Node(nid, INPUT, "input", t.path, outputs=_tensor_lines((t,)))
         clusters: dict[str, Cluster] = {}
+        self.extra_edges: list[Edge] = []
         for c in trace.calls:
             role = self.role[c.id]
             if self.rep(c.id) != c.id or role in ("inside", "hidden"):
                 continue
             if role == "cluster":
                 clusters[c.id] = Cluster(
-                    "cl-" + c.id, f"{c.name}: {c.type}", self._cluster_of(c.id), "module", error=c.error is not None
+                    "cl-" + c.id, self._cluster_label(c), self._cluster_of(c.id), "module", error=c.error is not None
                 )
+            elif role == "node" and c.id in self.open_builtin:
+                extra_nodes, extra_edges, box, emits = stackview.expand(c, self.cells[c.id], self._cluster_of(c.id))
+                nodes.update((n.id, n) for n in extra_nodes)
+                self.extra_edges.extend(extra_edges)
+                clusters[box.id] = box
+                self.open_out[c.id] = emits
             elif role == "node":
                 nodes[c.id] = self._node(c)
         for lp in self.rolling.loops:
@@ -211,7 +181,7 @@ class _Builder:
             title=title,
             direction=self.view.direction,
             nodes=tuple(nodes.values()),
-            edges=tuple(_edge(s, d, b, metas) for (s, d, b), metas in edges.items()),
+            edges=tuple(_edge(s, d, b, metas) for (s, d, b), metas in edges.items()) + tuple(self.extra_edges),
             clusters=tuple(clusters.values()),
             loops=self.rolling.loops,
             notes=tuple(notes),
@@ -230,13 +200,65 @@ class _Builder:
             return lp.id
         return self._cluster_for_call(self.trace.call(call_id).parent)
 
+    def _cluster_label(self, c: Call) -> str:
+        label = f"{c.name}: {c.type}"
+        for cell in self.cells.get(c.id, []):
+            label += " — gates " + ", ".join(g.name for g in cell.gates if not g.name.startswith("round"))
+            if cell.rounds:
+                label += f"; {cell.rounds} Mogrifier rounds"
+        return label
+
+    def _notes(self, c: Call) -> tuple[str, ...]:
+        notes: list[str] = []
+        cells = self.cells.get(c.id, [])
+        if cells and cells[0].kind != "custom":
+            gates = " ".join(g.name for g in cells[0].gates)
+            layout = f"{len({x.layer for x in cells})} layer(s) × {len({x.direction for x in cells})} direction(s)"
+            check = c.check
+            verdict = (
+                f"gates verified (max |error| {check.max_abs_error:.1g})" if check and check.verified
+                else f"gates not drawn: {check.note if check else 'not verified'}"
+            )  # fmt: skip
+            notes += [f"gates {gates} · {layout}", verdict]
+        elif cells:
+            notes.append("gates " + ", ".join(g.name for g in cells[0].gates))
+        if c.kind == MODULE and c.name in self.shared:
+            notes.append(f"shared weights: called ×{self.shared[c.name]} per step")
+        wire = self.wire.get(c.id)
+        if wire is not None and wire.name and wire.kind != "gate":
+            notes.append(wire.name)
+        row = self._state_row(c)
+        if row:
+            notes.append(row)
+        return tuple(notes)
+
+    def _state_row(self, c: Call) -> str | None:
+        """`h_n[-2] = layer 1 forward` when an index picks one row of a recurrent module's final states."""
+        if c.name != "__getitem__" or not c.inputs or not c.inputs[0].producer:
+            return None
+        src = c.inputs[0]
+        if not src.producer.startswith("call-"):
+            return None
+        owner = self.trace.call(src.producer)
+        cfg = dict(owner.config)
+        path = next((o.path for o in owner.outputs if o.tid == src.tid), "")
+        index = next((a.summary for a in c.args if a.path == "args[1]"), "")
+        if not cfg or cfg.get("cell") == "True" or not path.startswith("output[1]") or not index.lstrip("-").isdigit():
+            return None
+        directions = 2 if cfg["bidirectional"] == "True" else 1
+        rows = int(cfg["num_layers"]) * directions
+        row = int(index) % rows
+        which = "c_n" if path == "output[1][1]" else "h_n"
+        side = ("forward", "reverse")[row % directions]
+        return f"{which}[{index}] = layer {row // directions} {side}"
+
     def _node(self, c: Call) -> Node:
         step = self.rolling.step.get(c.id)
         repeat = self.loop_count[step[0]] if step is not None else 1
         return Node(
             id=c.id,
             kind=c.kind,
-            title=c.name,
+            title=c.name if c.name != "__getitem__" else "getitem " + _index_text(c),
             subtitle=c.type,
             inputs=_tensor_lines(c.inputs),
             outputs=_tensor_lines(c.outputs),
@@ -247,6 +269,9 @@ class _Builder:
             varies=c.id in self.rolling.varies,
             error=c.error or self._inner_error(c),
             collapsed=c.kind == MODULE and bool(self.children.get(c.id)),
+            cells=tuple(cell.id for cell in self.cells.get(c.id, [])),
+            gate=self.wire[c.id].name if c.id in self.wire and self.wire[c.id].kind == "gate" else "",
+            notes=self._notes(c),
         )
 
     def _inner_error(self, c: Call) -> str | None:
@@ -263,6 +288,8 @@ class _Builder:
             if self.role[c.id] != "node":
                 continue
             dst = self.rep(c.id)
+            if dst in self.open_builtin:
+                dst += ":in"
             for t in c.inputs:
                 src = self.source(t)
                 back = self._back_count(t.producer, c.id)
@@ -291,6 +318,12 @@ def _edge(src: str, dst: str, back: int, metas: list[TensorMeta]) -> Edge:
     return Edge(src, dst, label, back=bool(back), repeat=back or 1)
 
 
+def _index_text(c: Call) -> str:
+    """`[:, 3]` for `x[:, 3]`, from the summarised index arguments."""
+    parts = [a.summary for a in c.args if a.path.startswith("args[1]")]
+    return "[" + ", ".join(parts) + "]" if parts else ""
+
+
 def build(trace: Trace, view: View | None = None) -> Graph:
     """Build the view graph of `trace`.
 
@@ -299,31 +332,6 @@ def build(trace: Trace, view: View | None = None) -> Graph:
         view: depth, rolling and op filtering; defaults to everything, rolled, bookkeeping hidden.
     """
     return _Builder(trace, view or View()).build()
-
-
-def lint(graph: Graph) -> list[str]:
-    """Return problems that would make the diagram lie: dangling edges, unknown clusters, cycles."""
-    problems = []
-    ids = [n.id for n in graph.nodes]
-    if len(ids) != len(set(ids)):
-        problems.append("duplicate node ids")
-    known = set(ids)
-    clusters = {c.id: c for c in graph.clusters}
-    for e in graph.edges:
-        if e.src not in known or e.dst not in known:
-            problems.append(f"edge {e.src} -> {e.dst} names a missing node")
-    for n in graph.nodes:
-        if n.cluster is not None and n.cluster not in clusters:
-            problems.append(f"node {n.id} is in unknown cluster {n.cluster}")
-    for c in graph.clusters:
-        seen, cur = set(), c.parent
-        while cur is not None:
-            if cur in seen or cur not in clusters:
-                problems.append(f"cluster {c.id} has a broken parent chain")
-                break
-            seen.add(cur)
-            cur = clusters[cur].parent
-    return problems
 
 
 __all__ = ["View", "Node", "Edge", "Cluster", "Graph", "build", "lint", "INPUT", "OUTPUT", "ERROR", "OP"]

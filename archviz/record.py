@@ -68,6 +68,23 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Check:
+    """Verdict of recomputing a built-in recurrent call from its weights (see gates.verify).
+
+    Args:
+        verified: the recomputed outputs match the real ones at the dtype's tolerance.
+        max_abs_error: largest absolute difference, when a comparison was made.
+        tolerance: absolute tolerance used.
+        note: `verified`, or why the wiring could not be checked.
+    """
+
+    verified: bool
+    max_abs_error: float | None
+    tolerance: float | None
+    note: str
+
+
+@dataclass(frozen=True)
 class Call:
     """One module call, op call or grouped helper call, in execution order.
 
@@ -101,6 +118,89 @@ class Call:
     param_list: tuple[ParamMeta, ...] = ()
     error: str | None = None
     bookkeeping: bool = False
+    config: tuple[tuple[str, str], ...] = ()
+    check: Check | None = None
+    arg_names: tuple[str, ...] = ()  # a module's forward parameter names, for labelling args[i]
+
+
+@dataclass(frozen=True)
+class WireNode:
+    """One element of a cell's gate wiring.
+
+    Args:
+        id: unique inside the cell (`lin_i`, `act_z`, `call-0013`).
+        kind: `input`, `output`, `linear`, `gate`, `pointwise` or `op`.
+        label: what the box says (`σ`, `tanh`, `⊙`, `+`, `W_ii·x_t + b_ii + W_hi·h + b_hi`).
+        name: the gate's name (`i`, `z`, a variable from the user's source) or role.
+        shape: output shape of this element for the traced call.
+        detail: weight slices with shapes, or the source line.
+        call: the traced call it stands for (custom cells), else None.
+    """
+
+    id: str
+    kind: str
+    label: str
+    name: str = ""
+    shape: tuple[int, ...] = ()
+    detail: str = ""
+    call: str | None = None
+
+
+@dataclass(frozen=True)
+class WireEdge:
+    """Data flow inside a cell; `state` marks the cell-state line, `back` the recurrent edge."""
+
+    src: str
+    dst: str
+    shape: tuple[int, ...] = ()
+    state: bool = False
+    back: bool = False
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One row of a cell's gate table."""
+
+    name: str
+    activation: str
+    shape: tuple[int, ...]
+    weights: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The gate wiring of one recurrent cell: a layer and direction of a built-in module, or a custom cell.
+
+    Args:
+        id: `cell-0`, in order of the calls they belong to.
+        call: id of the module call (for custom cells, the first step's call).
+        path: module path of that call.
+        kind: `LSTM`, `GRU`, `RNN_TANH`, `RNN_RELU` or `custom`.
+        layer, direction: position inside a stacked/bidirectional module (`forward`, `reverse`).
+        steps: time steps of this call (T), 1 for a single cell call.
+        gates: the gate table.
+        nodes, edges: the wiring; empty when it could not be verified (drawn opaque).
+        check: verification verdict for built-in modules.
+        notes: what else the diagram should say (shared weights, rounds, why opaque).
+        shared: module paths called more than once in one step, with the count.
+        rounds: Mogrifier rounds found before the gates (0 if none).
+    """
+
+    id: str
+    call: str
+    path: str
+    kind: str
+    layer: int = 0
+    direction: str = ""
+    steps: int = 1
+    gates: tuple[Gate, ...] = ()
+    nodes: tuple[WireNode, ...] = ()
+    edges: tuple[WireEdge, ...] = ()
+    check: Check | None = None
+    notes: tuple[str, ...] = ()
+    shared: tuple[tuple[str, int], ...] = ()
+    rounds: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +234,7 @@ class Trace:
     calls: tuple[Call, ...]
     failure: Failure | None = None
     meta: tuple[tuple[str, str], ...] = ()
+    cells: tuple[Cell, ...] = ()
     schema_version: int = SCHEMA_VERSION
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -173,6 +274,7 @@ class Trace:
             calls=tuple(_call(c) for c in data["calls"]),
             failure=Failure(**data["failure"]) if data.get("failure") else None,
             meta=tuple((str(k), str(v)) for k, v in data.get("meta", ())),
+            cells=tuple(_cell(c) for c in data.get("cells", ())),
         )
 
 
@@ -191,6 +293,23 @@ def _call(c: dict[str, Any]) -> Call:
             "param_list": tuple(
                 ParamMeta(**{**p, "shape": tuple(p["shape"])}) for p in c["param_list"]
             ),
+            "config": tuple((str(k), str(v)) for k, v in c.get("config", ())),
+            "check": Check(**c["check"]) if c.get("check") else None,
+            "arg_names": tuple(c.get("arg_names", ())),
+        }
+    )
+
+
+def _cell(c: dict[str, Any]) -> Cell:
+    return Cell(
+        **{
+            **c,
+            "gates": tuple(Gate(**{**g, "shape": tuple(g["shape"]), "weights": tuple(g["weights"])}) for g in c["gates"]),
+            "nodes": tuple(WireNode(**{**n, "shape": tuple(n["shape"])}) for n in c["nodes"]),
+            "edges": tuple(WireEdge(**{**e, "shape": tuple(e["shape"])}) for e in c["edges"]),
+            "check": Check(**c["check"]) if c.get("check") else None,
+            "notes": tuple(c["notes"]),
+            "shared": tuple((str(k), int(n)) for k, n in c["shared"]),
         }
     )
 

@@ -8,6 +8,7 @@ into a `record.Trace` at the end.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import sys
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from torch.overrides import TorchFunctionMode
 from . import record
 from ._walk import tensor_meta, walk_args
 from .errors import TraceError
+from .gates import verify as gate_verify
 from .sourceloc import SourceFinder
 
 _ACTIVE = threading.local()
@@ -72,6 +74,8 @@ class _Recorder:
         self.composite: tuple[FrameType, int] | None = None
         self.saved_profile: Any = None
         self.closed = False  # set once the recorded call has returned (script mode)
+        self.verify = True
+        self.arg_cache: dict[type, tuple[str, ...]] = {}
 
     # ---- tensors -------------------------------------------------------------------------
 
@@ -156,6 +160,7 @@ class _Recorder:
                     for n, p in module.named_parameters(recurse=False)
                 ),
                 module_id=id(module),
+                arg_names=self._arg_names(type(module)),
             )
             self.stack.append(idx)
             if _is_builtin_leaf(module):
@@ -163,13 +168,24 @@ class _Recorder:
         finally:
             self.busy = False
 
+    def _arg_names(self, cls: type) -> tuple[str, ...]:
+        names = self.arg_cache.get(cls)
+        if names is None:
+            try:
+                params = list(inspect.signature(cls.forward).parameters.values())[1:]
+                names = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+            except (TypeError, ValueError):
+                names = ()
+            self.arg_cache[cls] = names
+        return names
+
     def _forward_source(self, module: nn.Module) -> record.Source | None:
         code = getattr(type(module).forward, "__code__", None)
         if code is None or self.finder.is_skipped(code.co_filename):
             return None  # torch's own layers: no line of the user's to point at
         return self.finder.definition(code)
 
-    def module_post(self, module: nn.Module, output: Any) -> None:
+    def module_post(self, module: nn.Module, output: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> None:
         if self.closed:
             return
         if self.skip_depth > 1:
@@ -194,6 +210,11 @@ class _Recorder:
             call["outputs"] = self.metas(tensors)
             for _, t in tensors:
                 self._produce(t, call["id"])
+            if isinstance(module, gate_verify.RECURRENT):
+                # The gate wiring is drawn only if it reproduces this very call's outputs.
+                call["config"] = gate_verify.config(module)
+                if self.verify:
+                    call["check"] = gate_verify.check(module, args, kwargs or {}, output)
         finally:
             self.busy = False
 
@@ -323,7 +344,7 @@ def _hook_all(stack: contextlib.ExitStack, modules: list[nn.Module], rec: _Recor
         rec.module_pre(module, args, kwargs)
 
     def post(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-        rec.module_post(module, output)
+        rec.module_post(module, output, args, kwargs)
 
     for m in modules:
         stack.callback(m.register_forward_pre_hook(pre, with_kwargs=True).remove)
@@ -365,6 +386,7 @@ def trace_model(
     source_file: str = "",
     root_dir: str | None = None,
     grad: bool = False,
+    verify: bool = True,
 ) -> record.Trace:
     """Run `model(*args, **kwargs)` once and record every module and op call.
 
@@ -375,6 +397,7 @@ def trace_model(
         source_file: the model file, shown in the record (relative to `root_dir`).
         root_dir: folder whose files count as the user's code for source locations.
         grad: run with autograd on (default off, as `torch.no_grad()`).
+        verify: recompute built-in recurrent modules from their weights (see gates.verify).
 
     When the forward pass raises, the returned Trace holds what ran and a `failure`.
     """
@@ -382,6 +405,7 @@ def trace_model(
     modules = list(dict.fromkeys(model.modules()))
     names = {id(m): n for n, m in model.named_modules()}
     rec = _Recorder(names, SourceFinder(root_dir))
+    rec.verify = verify
     output = None
     with _exclusive(), contextlib.ExitStack() as stack:
         _keep_training_flags(stack, modules)
@@ -478,6 +502,6 @@ class ScriptCapture:
             return
         if len(self.rec.stack) != 1:
             return  # a recursive call of the root module inside itself
-        self.rec.module_post(module, output)
+        self.rec.module_post(module, output, args)
         self.output = output
         self.done = self.rec.closed = True

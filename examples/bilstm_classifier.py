@@ -70,7 +70,8 @@ class BiLSTMClassifier(nn.Module):
 
 
 def build_model() -> nn.Module:
-    return BiLSTMClassifier()
+    # Inference mode: dropout is off, so archviz can recompute (verify) the LSTM's gates.
+    return BiLSTMClassifier().eval()
 
 
 def example_inputs() -> tuple[Tensor, Tensor]:
