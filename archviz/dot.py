@@ -98,7 +98,7 @@ def _node_label(n: Node) -> str:
         if n.gate:
             head = f"{n.gate} = {symbol or name}"
         rows.append(_row(head, bold=True))
-        rows.extend(_row(s, size=9) for s in n.outputs[:2])
+        rows.extend(_row(s, size=9) for s in n.outputs[:4])
     rows.extend(_row(note, size=9) for note in n.notes)
     if n.varies:  # the loop cluster says ×T; only say so here when steps differ in shape
         rows.append(_row(f"shapes vary over the {n.repeat} steps; step 1 shown", size=9))
