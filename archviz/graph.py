@@ -185,7 +185,22 @@ class _Builder:
             clusters=tuple(clusters.values()),
             loops=self.rolling.loops,
             notes=tuple(notes),
+            places=tuple(self._places(nodes, clusters)),
         )
+
+    def _places(self, nodes: dict[str, Node], clusters: dict[str, Cluster]) -> list[tuple[str, str]]:
+        out = []
+        for c in self.trace.calls:
+            if c.kind != MODULE:
+                continue
+            owner = self.rep(self.owner.get(c.id, c.id))
+            if owner in nodes:
+                out.append((c.id, owner))
+            elif owner in clusters:
+                out.append((c.id, clusters[owner].id))
+            elif "open-" + owner in clusters:
+                out.append((c.id, "open-" + owner))
+        return out
 
     def _cluster_for_call(self, call_id: str | None) -> str | None:
         """Cluster id that holds the children of call `call_id`."""

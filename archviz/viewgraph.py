@@ -79,6 +79,7 @@ class Graph:
     clusters: tuple[Cluster, ...]
     loops: tuple[Loop, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    places: tuple[tuple[str, str], ...] = ()  # module call id -> node or cluster id that draws it
 
 
 def lint(graph: Graph) -> list[str]:
