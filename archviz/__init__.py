@@ -3,3 +3,7 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from .api import render, report, trace  # noqa: E402  (after __version__, which the report reads)
+
+__all__ = ["__version__", "trace", "render", "report"]

@@ -113,9 +113,9 @@ def write(trace: Trace, stem: str, out: str, options: Options) -> Written:
             if fmt in chosen:
                 written.append(write_atomic(f"{where}.{fmt}", data))
     if "html" in chosen:
-        from . import report  # jinja2 is only needed for the report
+        from . import htmlreport  # jinja2 is only needed for the report
 
-        page = report.render_report(trace, g, stem, svgs, notes=result.notes)
+        page = htmlreport.render_report(trace, g, stem, svgs, notes=result.notes)
         written.append(write_atomic(base + ".html", page))
     return result
 

@@ -251,6 +251,18 @@ class Trace:
             kids.setdefault(c.parent, []).append(c)
         return kids
 
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a record as its diagram (rendering lives in the later stages)."""
+        from .api import svg  # lazy: the record itself stays plain data with no dependencies
+
+        return svg(self)
+
+    def _repr_html_(self) -> str:
+        """An HTML fragment: the diagram and a one-line summary."""
+        outs = ", ".join(shape_text(t.shape) for t in self.outputs) or "none"
+        head = f"<p><b>{_html(self.model_name)}</b>: {_html(self.model_class)}, {len(self.calls)} calls, outputs {outs}</p>"
+        return head + self._repr_svg_()[self._repr_svg_().find("<svg") :]
+
     def to_json(self, indent: int | None = 1) -> str:
         """Serialise to JSON text with `schema_version` first."""
         data = dataclasses.asdict(self)
@@ -312,6 +324,10 @@ def _cell(c: dict[str, Any]) -> Cell:
             "shared": tuple((str(k), int(n)) for k, n in c["shared"]),
         }
     )
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

@@ -1,0 +1,78 @@
+"""The Python API: trace a live model, render or report a model file or a live model (notebooks, scripts)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from . import pipeline
+from .record import Trace
+
+
+def trace(model: Any, *args: Any, **kwargs: Any) -> Trace:
+    """Trace `model(*args, **kwargs)` once and return the record, gate wiring included.
+
+    The model is left as it was (no hooks, same training flags). In Jupyter the returned record
+    displays as its diagram.
+    """
+    from . import tracer
+
+    record = tracer.trace_model(model, args, kwargs, name=type(model).__name__)
+    return pipeline.with_gates(record, pipeline.Options())
+
+
+def _target(target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], load: dict[str, Any]) -> tuple[Trace, str]:
+    if isinstance(target, Trace):
+        return target, target.model_name
+    if isinstance(target, (str, os.PathLike)):
+        found = pipeline.trace_file(str(target), **load)
+        return found.trace, found.stem
+    return trace(target, *args, **kwargs), type(target).__name__
+
+
+def render(
+    target: Any,
+    *args: Any,
+    out: str | os.PathLike[str] = "archviz-out",
+    formats: tuple[str, ...] | str = ("svg",),
+    name: str | None = None,
+    model: str | None = None,
+    inputs: tuple[str, ...] = (),
+    depth: int | None = None,
+    unroll: bool = False,
+    gates: str = "auto",
+    direction: str = "TB",
+    theme: str = "light",
+    **kwargs: Any,
+) -> list[str]:
+    """Write the same files as `archviz render` and return their paths.
+
+    Args:
+        target: a model file path, a live `nn.Module` (called with `*args, **kwargs`) or a Trace.
+        out: output folder.
+        formats: any of svg, png, pdf, dot, json, html (a tuple or a comma string).
+        name: file stem (default: the file's stem or the model's class name).
+        model, inputs: as `--model` and `--input` when `target` is a file.
+        depth, unroll, gates, direction, theme: the view, as on the command line.
+    """
+    chosen = pipeline.parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+    record, stem = _target(target, args, kwargs, {"model": model, "inputs": tuple(inputs)})
+    options = pipeline.Options(formats=chosen, depth=depth, unroll=unroll, gates=gates, direction=direction, theme=theme)
+    return pipeline.write(record, name or stem, str(out), options).paths
+
+
+def report(target: Any, *args: Any, out: str | os.PathLike[str] = "archviz-out", **options: Any) -> str:
+    """Write the HTML report (and its SVG) of `target` and return the report's path; see `render`."""
+    paths = render(target, *args, out=out, formats=("svg", "html"), **options)
+    return next(p for p in paths if p.endswith(".html"))
+
+
+def svg(record: Trace, **view: Any) -> str:
+    """The main diagram of a record as SVG text (what Jupyter shows)."""
+    from . import dot, graph
+
+    g = graph.build(record, graph.View(**view))
+    return dot.render(dot.to_dot(g), "svg").decode("utf-8")
+
+
+__all__ = ["trace", "render", "report", "svg"]
