@@ -8,7 +8,7 @@ import torch
 
 from . import record
 
-_MAX_ITEMS = 64  # containers longer than this are summarised, so a list of 10k tensors stays cheap
+_MAX_ITEMS = 4096  # containers longer than this are summarised, so a list of a million tensors stays cheap
 
 
 def tensor_meta(path: str, t: torch.Tensor, tid: str, producer: str | None) -> record.TensorMeta:

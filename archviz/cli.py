@@ -32,7 +32,7 @@ def _handle_errors(fn: F) -> F:
             click.echo(f"archviz: error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("archviz: interrupted; hooks were removed and no partial file was written.", err=True)
+            click.echo("archviz: interrupted; hooks were removed and no half-written file was left.", err=True)
             sys.exit(130)
         except Exception as exc:  # a bug in archviz: say so, keep the traceback for --debug
             if debug:
@@ -108,6 +108,11 @@ def render(
         click.echo(p)
     trace = result.trace or target.trace
     if trace.failure is not None:
+        from .tracer import last_exception
+
+        exc = last_exception()
+        if debug and exc is not None:
+            click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
         click.echo("archviz: " + pipeline.failure_message(trace, result.paths), err=True)
         sys.exit(1)
     empty = pipeline.no_output_message(trace)

@@ -28,6 +28,7 @@ _DTYPES = {
 }  # fmt: skip
 _SPEC = re.compile(r"^(?:(?P<dtype>[a-z0-9]+):)?(?P<shape>\d+(?:x\d+)*)$")
 INPUT_SEED = 0
+MAX_INPUT_ELEMENTS = 2**31 - 1  # beyond this torch cannot index a tensor; no diagram needs it
 
 
 @dataclass
@@ -216,6 +217,14 @@ def parse_input(spec: str, vocab: int, generator: torch.Generator) -> torch.Tens
         )
     dtype = _DTYPES[m["dtype"] or "float"]
     shape = tuple(int(d) for d in m["shape"].split("x"))
+    elements = 1
+    for d in shape:
+        elements *= d
+    if elements > MAX_INPUT_ELEMENTS:
+        raise LoadUsageError(
+            f"--input {spec!r} asks for {elements:,} elements, more than archviz makes ({MAX_INPUT_ELEMENTS:,}); "
+            "give a smaller shape (the diagram's shapes follow whatever you give)."
+        )
     if dtype != torch.bool and not dtype.is_floating_point:
         vocab = min(vocab, torch.iinfo(dtype).max + 1)  # int8 ids stay below 128, not wrap negative
     if dtype.is_floating_point:

@@ -158,6 +158,7 @@ def trace_file(
                     load_error = exc
             if load_error is not None:
                 if capture.trace is not None and capture.trace.failure is not None:
+                    tracer.remember_exception(load_error.__cause__)
                     return Target(capture.trace, stem)
                 raise load_error
             if isinstance(found, loader.Loaded):
@@ -175,6 +176,7 @@ def trace_file(
             except LoadError as exc:  # a partial trace of the failing call is still worth drawing
                 script_error = exc
         if capture.trace is not None and (script_error is None or capture.trace.failure is not None):
+            tracer.remember_exception(script_error.__cause__ if script_error else None)
             return Target(capture.trace, stem)
         if script_error is not None:
             raise script_error

@@ -333,6 +333,7 @@ def _exclusive() -> Iterator[None]:
     if getattr(_ACTIVE, "on", False):
         raise TraceError("archviz is already tracing in this thread; a trace cannot be nested inside another.")
     _ACTIVE.on = True
+    _ACTIVE.last_exception = None
     try:
         yield
     finally:
@@ -353,10 +354,16 @@ def _hook_all(stack: contextlib.ExitStack, modules: list[nn.Module], rec: _Recor
 
 def _keep_training_flags(stack: contextlib.ExitStack, modules: list[nn.Module]) -> None:
     flags = [(m, m.training) for m in modules]
+    # Buffers a forward pass may update (BatchNorm's running statistics): copied now, put back after.
+    buffers = [(b, b.detach().clone()) for m in modules for b in m.buffers(recurse=False) if b.device.type != "meta"]
 
     def restore() -> None:
         for m, flag in flags:
             m.training = flag
+        with torch.no_grad():
+            for b, saved in buffers:
+                if b.shape == saved.shape:
+                    b.copy_(saved)
 
     stack.callback(restore)
 
@@ -420,6 +427,7 @@ def trace_model(
         except Exception as exc:  # the record of what ran is the product here
             if rec.failure is None:
                 rec.failure = record.Failure(None, type(exc).__name__, str(exc))
+            _ACTIVE.last_exception = exc  # for --debug: the traceback is not part of the record
             output = None
         finally:
             rec.busy = True
@@ -505,3 +513,13 @@ class ScriptCapture:
         self.rec.module_post(module, output, args)
         self.output = output
         self.done = self.rec.closed = True
+
+
+def remember_exception(exc: BaseException | None) -> None:
+    """Keep the exception behind a partial trace made outside `trace_model` (script mode)."""
+    _ACTIVE.last_exception = exc
+
+
+def last_exception() -> BaseException | None:
+    """The exception of the last failed forward pass traced in this thread (for --debug)."""
+    return getattr(_ACTIVE, "last_exception", None)

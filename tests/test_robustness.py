@@ -243,11 +243,6 @@ def test_malformed_input_spec(tmp_path, spec):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(
-    reason="loader.parse_input accepts sizes torch cannot allocate or even represent; the torch error "
-    "escapes as an 'internal error' (exit 1, for an overflow with a multi-line C++ stack)",
-    strict=True,
-)
 @pytest.mark.parametrize("spec", ["99999999999999999999999", "10000000000x10000000000"])
 def test_input_spec_with_impossible_sizes_is_a_usage_error(tmp_path, spec):
     result = run("render", GRU, "-o", tmp_path / "out", "--input", spec)
@@ -316,11 +311,6 @@ def test_forward_returning_a_nested_dict_is_supported(tmp_path):
     assert trace.failure is None and (out / "nested.svg").is_file()
 
 
-@pytest.mark.xfail(
-    reason="_walk._walk summarises containers longer than _MAX_ITEMS (64), so the output list records no "
-    "tensors and cli.no_output_message reports 'returned list, which holds no tensor' (exit 1)",
-    strict=True,
-)
 def test_forward_returning_a_long_list_of_tensors_is_not_called_empty(tmp_path):
     path = write(tmp_path, "many.py", RETURNS.replace("{value}", "[y * i for i in range(70)]"))
     result = run("render", path, "-o", tmp_path / "out", "--format", "json")
@@ -568,11 +558,6 @@ def test_failing_forward_pass_at_an_add(tmp_path):
     assert ADD_ERROR in svg_text(svg)
 
 
-@pytest.mark.xfail(
-    reason="tracer.trace_model swallows the forward-pass exception into trace.failure and cli.render prints "
-    "only the summary, so --debug (README: 'adds the traceback') adds nothing for a forward failure",
-    strict=True,
-)
 def test_debug_shows_the_traceback_of_a_forward_failure(tmp_path):
     path = write(tmp_path, "block.py", BLOCK_ADD)
     result = run("render", path, "-o", tmp_path / "out", "--debug")
@@ -815,11 +800,6 @@ def test_model_is_left_as_it_was_after_a_failing_trace():
     _assert_unchanged(model, before)
 
 
-@pytest.mark.xfail(
-    reason="tracer.trace_model promises the model is 'left exactly as it was', but a train-mode BatchNorm "
-    "updates running_mean/running_var/num_batches_tracked during the traced pass and nothing restores them",
-    strict=True,
-)
 def test_batchnorm_running_stats_are_left_as_they_were():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU()).train()
