@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from . import loader, pipeline
+from .progress import Progress
 from .errors import ArchvizError, TraceError, UsageError
 
 # torch warns at import when NumPy is absent; archviz never needs NumPy, so the warning is noise here.
@@ -57,6 +58,7 @@ def _loading_options(fn: F) -> F:
             click.option("--vocab", default=100, show_default=True, help="Upper bound for random integer inputs."),
             click.option("--script", is_flag=True, help="Run the file as a script and record its first module call."),
             click.option("--call", "call", default=1, show_default=True, help="In script mode, record the N-th top-level call."),
+            click.option("--device", default=None, metavar="DEVICE", help="Build model and inputs on DEVICE; meta = shapes only, no memory."),
             click.option("--debug", is_flag=True, help="Show full tracebacks, for bug reports."),
         ]
     ):
@@ -87,11 +89,12 @@ def main() -> None:
     "--gates", default="auto", show_default=True, metavar="auto|all|none|PATH,...",
     help="Recurrent cells drawn open: auto (custom cells), all (also nn.LSTM/GRU/RNN), none, or module paths.",
 )  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
 @_handle_errors
 def render(
-    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, debug: bool,
-    out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str, max_nodes: int,
-    gates: str,
+    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
+    debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str, max_nodes: int,
+    gates: str, quiet: bool,
 ) -> None:  # fmt: skip
     """Trace PATH's model and write its diagram (svg by default) into the output folder."""
     options = pipeline.Options(
@@ -100,8 +103,10 @@ def render(
     )  # fmt: skip
     if depth is not None and depth < 0:
         raise UsageError(f"--depth {depth}: the depth must be 0 or more.")
-    target = pipeline.trace_file(path, model=model, inputs=inputs, vocab=vocab, script=script, call=call)
-    result = pipeline.write(target.trace, target.stem, out, options)
+    progress = Progress(enabled=not quiet)
+    with progress.stage("tracing"):
+        target = pipeline.trace_file(path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device)
+    result = pipeline.write(target.trace, target.stem, out, options, stage=progress.stage)
     for note in result.notes:
         click.echo(f"archviz: {note}", err=True)
     for p in result.paths:
@@ -125,14 +130,15 @@ def render(
 @click.option("--depth", type=int, default=4, show_default=True, help="Depth of the torchinfo table.")
 @_handle_errors
 def summary(
-    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, debug: bool, depth: int
+    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
+    debug: bool, depth: int,
 ) -> None:
     """Print the torchinfo table of PATH's model with the same model and inputs as `render`."""
     import torchinfo
 
     path = loader.check_path(path)
     with loader.user_path(path):
-        found = loader.load(path, model=model, inputs=inputs, vocab=vocab)
+        found = loader.load(path, model=model, inputs=inputs, vocab=vocab, device=device)
         if not isinstance(found, loader.Loaded):
             raise found.error
         try:

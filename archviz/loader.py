@@ -207,7 +207,7 @@ def describe(ns: dict[str, Any], module_name: str) -> str:
     return "; ".join(parts) or "no nn.Module classes, instances or functions"
 
 
-def parse_input(spec: str, vocab: int, generator: torch.Generator) -> torch.Tensor:
+def parse_input(spec: str, vocab: int, generator: torch.Generator, meta: bool = False) -> torch.Tensor:
     """Make a tensor from `--input` text such as `3x5x10`, `long:8x20` or `float64:2x3`."""
     m = _SPEC.match(spec.strip().lower())
     if m is None or (m["dtype"] and m["dtype"] not in _DTYPES):
@@ -227,6 +227,8 @@ def parse_input(spec: str, vocab: int, generator: torch.Generator) -> torch.Tens
         )
     if dtype != torch.bool and not dtype.is_floating_point:
         vocab = min(vocab, torch.iinfo(dtype).max + 1)  # int8 ids stay below 128, not wrap negative
+    if meta:  # shapes only: nothing is allocated
+        return torch.empty(shape, dtype=dtype, device="meta")
     if dtype.is_floating_point:
         return torch.randn(shape, generator=generator).to(dtype)
     if dtype == torch.bool:
@@ -234,12 +236,14 @@ def parse_input(spec: str, vocab: int, generator: torch.Generator) -> torch.Tens
     return torch.randint(0, max(1, vocab), shape, generator=generator).to(dtype)
 
 
-def find_inputs(ns: dict[str, Any], path: str, specs: tuple[str, ...], vocab: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def find_inputs(
+    ns: dict[str, Any], path: str, specs: tuple[str, ...], vocab: int, meta: bool = False
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Inputs from `--input` specs (seeded), else from the file's `example_inputs`."""
     base = os.path.basename(path)
     if specs:
         gen = torch.Generator().manual_seed(INPUT_SEED)
-        return tuple(parse_input(s, vocab, gen) for s in specs), {}
+        return tuple(parse_input(s, vocab, gen, meta) for s in specs), {}
     if "example_inputs" not in ns:
         raise LoadUsageError(
             f"{base}: no inputs for the forward pass. Give them with `--input 3x5x10` (repeat for several "
@@ -271,7 +275,9 @@ class NoModel:
     error: LoadError
 
 
-def load(path: str, *, model: str | None = None, inputs: tuple[str, ...] = (), vocab: int = 100) -> Loaded | NoModel:
+def load(
+    path: str, *, model: str | None = None, inputs: tuple[str, ...] = (), vocab: int = 100, device: str | None = None
+) -> Loaded | NoModel:
     """Import `path` and find its model and inputs; NoModel when it defines none (use script mode).
 
     Args:
@@ -279,15 +285,55 @@ def load(path: str, *, model: str | None = None, inputs: tuple[str, ...] = (), v
         model: `--model NAME`.
         inputs: `--input` specs.
         vocab: upper bound (exclusive) for random integer inputs.
+        device: build the model and inputs on this device; `meta` allocates no weights at all.
+            A model whose parameters are already on `meta` gets its inputs there too.
     """
     module = import_file(path)
     ns = vars(module)
-    found = find_model(ns, module.__name__, module.__file__ or path, model)
+    where = _device(device)
+    with where if where is not None and where.type == "meta" else contextlib.nullcontext():
+        found = find_model(ns, module.__name__, module.__file__ or path, model)  # no weight memory on meta
     if found is None:
         return NoModel(nothing_found(path, ns, module.__name__))
     obj, name = found
-    args, kwargs = find_inputs(ns, module.__file__ or path, inputs, vocab)
+    meta = where is not None and where.type == "meta"
+    args, kwargs = find_inputs(ns, module.__file__ or path, inputs, vocab, meta)  # moved to `where` below
+    if where is None and any(p.device.type == "meta" for p in obj.parameters()):
+        where = torch.device("meta")
+    if where is not None:
+        obj, args, kwargs = _move(obj, args, kwargs, where, path)
     return Loaded(obj, args, kwargs, name, os.path.abspath(path), ns)
+
+
+def _device(device: str | None) -> torch.device | None:
+    if device is None:
+        return None
+    try:
+        where = torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise LoadUsageError(f"--device {device!r} is not a torch device (try cpu, meta or cuda:0).") from exc
+    if where.type == "cuda" and not torch.cuda.is_available():
+        raise LoadUsageError(f"--device {device}: this machine has no CUDA device; use cpu, or meta for shapes only.")
+    return where
+
+
+def _move(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], where: torch.device, path: str) -> tuple[nn.Module, tuple[Any, ...], dict[str, Any]]:
+    """Put the model and every input tensor on `where` (meta inputs keep shape and dtype only)."""
+
+    def move(v: Any) -> Any:
+        if isinstance(v, torch.Tensor):
+            return torch.empty(v.shape, dtype=v.dtype, device="meta") if where.type == "meta" else v.to(where)
+        if isinstance(v, (tuple, list)):
+            return type(v)(move(x) for x in v)
+        if isinstance(v, dict):
+            return {k: move(x) for k, x in v.items()}
+        return v
+
+    try:
+        model = model.to(where)
+    except Exception as exc:
+        raise LoadError(f"{os.path.basename(path)}: moving the model to {where} failed: {type(exc).__name__}: {exc}") from exc
+    return model, move(args), move(kwargs)
 
 
 def nothing_found(path: str, namespace: dict[str, Any], module_name: str) -> LoadError:

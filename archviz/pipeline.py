@@ -5,8 +5,11 @@ Nothing here prints or exits: callers get the written paths, notes and the trace
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from . import dot, drill, graph, loader
@@ -16,6 +19,11 @@ from .files import ensure_dir, write_atomic
 from .record import Trace, shape_text
 
 FORMATS = ("svg", "png", "pdf", "dot", "json", "html")
+Stage = Callable[[str], AbstractContextManager[None]]
+
+
+def _no_stage(name: str) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ def with_gates(trace: Trace, options: Options) -> Trace:
     return gate_stage.annotate(trace, opened)
 
 
-def write(trace: Trace, stem: str, out: str, options: Options) -> Written:
+def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _no_stage) -> Written:
     """Write the diagram, its drill-ins, the record and the report for `trace` into `out`.
 
     Args:
@@ -75,11 +83,13 @@ def write(trace: Trace, stem: str, out: str, options: Options) -> Written:
         stem: file name stem (`gru`, `gru.build_builtin`).
         out: output folder, created if needed.
         options: formats and view.
+        stage: context-manager factory told each stage's name (`laying out`, `writing`), for progress.
     """
     if options.depth is not None and options.depth < 0:
         raise UsageError(f"--depth {options.depth}: the depth must be 0 or more.")
-    trace = with_gates(trace, options) if not trace.cells else trace
-    g, note = fit(trace, options.view(), options.max_nodes)
+    with stage("finding gates and loops"):
+        trace = with_gates(trace, options) if not trace.cells else trace
+        g, note = fit(trace, options.view(), options.max_nodes)
     result = Written(notes=[note] if note else [], trace=trace)
     problems = graph.lint(g)
     if problems:
@@ -103,7 +113,8 @@ def write(trace: Trace, stem: str, out: str, options: Options) -> Written:
             if fmt not in chosen and not (fmt == "svg" and "html" in chosen):
                 continue
             try:
-                data = dot.render(text, fmt)
+                with stage(f"laying out {os.path.basename(where)}.{fmt}"):
+                    data = dot.render(text, fmt)
             except ArchvizError:  # keep the diagram's source when Graphviz is missing or fails
                 if "dot" not in chosen:
                     written.append(write_atomic(where + ".dot", text))
@@ -115,7 +126,8 @@ def write(trace: Trace, stem: str, out: str, options: Options) -> Written:
     if "html" in chosen:
         from . import htmlreport  # jinja2 is only needed for the report
 
-        page = htmlreport.render_report(trace, g, stem, svgs, notes=result.notes)
+        with stage("writing the report"):
+            page = htmlreport.render_report(trace, g, stem, svgs, notes=result.notes)
         written.append(write_atomic(base + ".html", page))
     return result
 
@@ -137,6 +149,7 @@ def trace_file(
     script: bool = False,
     call: int = 1,
     grad: bool = False,
+    device: str | None = None,
 ) -> Target:
     """Load `path` (model mode, or script mode when it defines no model) and trace one forward pass."""
     from . import tracer  # torch is imported only when a model is traced
@@ -153,7 +166,7 @@ def trace_file(
             load_error: LoadError | None = None
             with tracer.ScriptCapture(call, source_file=name, root_dir=root) as capture:
                 try:
-                    found = loader.load(path, model=model, inputs=inputs, vocab=vocab)
+                    found = loader.load(path, model=model, inputs=inputs, vocab=vocab, device=device)
                 except LoadError as exc:
                     load_error = exc
             if load_error is not None:
