@@ -11,9 +11,25 @@ from . import record
 _MAX_ITEMS = 4096  # containers longer than this are summarised, so a list of a million tensors stays cheap
 
 
+_DTYPE_NAMES: dict[torch.dtype, str] = {}
+_DEVICE_NAMES: dict[torch.device, str] = {}
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    """`float32` for torch.float32 (cached: this runs for every tensor seen)."""
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype).removeprefix("torch.")
+    return name
+
+
 def tensor_meta(path: str, t: torch.Tensor, tid: str, producer: str | None) -> record.TensorMeta:
     """Describe one tensor without keeping it."""
-    return record.TensorMeta(path, tuple(t.shape), str(t.dtype).removeprefix("torch."), str(t.device), tid, producer)
+    device = t.device
+    shown = _DEVICE_NAMES.get(device)
+    if shown is None:
+        shown = _DEVICE_NAMES[device] = str(device)
+    return record.TensorMeta(path, tuple(t.shape), dtype_name(t.dtype), shown, tid, producer)
 
 
 def summarise(value: Any) -> str:

@@ -122,7 +122,7 @@ def draw(request: Request, sources: list[str], cache: str) -> Drawn:
     key = cache_key(request, sources)
     ensure_dir(cache)
     image = os.path.join(cache, f"{key}.{request.fmt}")
-    if False:
+    if os.path.isfile(image):
         return Drawn(image)
     target = pipeline.trace_file(request.path, model=request.model)
     options = pipeline.Options(formats=(request.fmt,), depth=request.depth, gates=request.gates)

@@ -20,7 +20,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from . import record
-from ._walk import tensor_meta, walk_args
+from ._walk import dtype_name, tensor_meta, walk_args
 from .errors import TraceError
 from .gates import verify as gate_verify
 from .sourceloc import SourceFinder
@@ -53,6 +53,11 @@ def _op_name(func: Any) -> tuple[str, str]:
     return name, (module + "." if module else "") + name
 
 
+def _no_torch_function() -> Any:
+    """Read tensor metadata without re-entering our own TorchFunctionMode (it would record itself)."""
+    return torch._C.DisableTorchFunction()
+
+
 def _is_builtin_leaf(module: nn.Module) -> bool:
     """True for a torch.nn layer with no children: its inner ops are its implementation."""
     return type(module).__module__.startswith("torch.") and not module._modules
@@ -76,6 +81,7 @@ class _Recorder:
         self.closed = False  # set once the recorded call has returned (script mode)
         self.verify = True
         self.arg_cache: dict[type, tuple[str, ...]] = {}
+        self.static: dict[int, dict[str, Any]] = {}  # per module, valid while the model is alive
 
     # ---- tensors -------------------------------------------------------------------------
 
@@ -144,29 +150,46 @@ class _Recorder:
             return
         self.busy = True
         try:
-            self._close_composite_if_left(None)
-            tensors, others = walk_args(args, kwargs)
-            name = self.names.get(id(module), type(module).__name__)
-            idx = self._new_call(
-                record.MODULE,
-                name,
-                type(module).__name__,
-                source=self.finder.find(sys._getframe(1))[0] or self._forward_source(module),
-                inputs=self.metas(tensors),
-                args=tuple(record.ArgMeta(p, s) for p, s in others),
-                params=sum(p.numel() for p in module.parameters()),
-                param_list=tuple(
-                    record.ParamMeta(n, tuple(p.shape), str(p.dtype).removeprefix("torch."), p.requires_grad)
-                    for n, p in module.named_parameters(recurse=False)
-                ),
-                module_id=id(module),
-                arg_names=self._arg_names(type(module)),
-            )
-            self.stack.append(idx)
-            if _is_builtin_leaf(module):
-                self.skip_depth = 1
+            with _no_torch_function():
+                self._close_composite_if_left(None)
+                tensors, others = walk_args(args, kwargs)
+                static = self._static(module)
+                idx = self._new_call(
+                    record.MODULE,
+                    static["name"],
+                    static["type"],
+                    source=self.finder.find(sys._getframe(1))[0] or static["source"],
+                    inputs=self.metas(tensors),
+                    args=tuple(record.ArgMeta(p, s) for p, s in others),
+                    params=static["params"],
+                    param_list=static["param_list"],
+                    module_id=id(module),
+                    arg_names=static["arg_names"],
+                )
+                self.stack.append(idx)
+                if static["leaf"]:
+                    self.skip_depth = 1
         finally:
             self.busy = False
+
+    def _static(self, module: nn.Module) -> dict[str, Any]:
+        """What does not change between calls of one module: computed once per module."""
+        info = self.static.get(id(module))
+        if info is None:
+            info = {
+                "name": self.names.get(id(module), type(module).__name__),
+                "type": type(module).__name__,
+                "source": self._forward_source(module),
+                "params": sum(p.numel() for p in module.parameters()),
+                "param_list": tuple(
+                    record.ParamMeta(n, tuple(p.shape), dtype_name(p.dtype), p.requires_grad)
+                    for n, p in module.named_parameters(recurse=False)
+                ),
+                "arg_names": self._arg_names(type(module)),
+                "leaf": _is_builtin_leaf(module),
+            }
+            self.static[id(module)] = info
+        return info
 
     def _arg_names(self, cls: type) -> tuple[str, ...]:
         names = self.arg_cache.get(cls)
@@ -194,29 +217,33 @@ class _Recorder:
         self.skip_depth = 0
         self.busy = True
         try:
-            self._close_composite_if_left(None)
-            # A KeyboardInterrupt can skip post-hooks; find this module's open call.
-            while self.stack and self.calls[self.stack[-1]]["module_id"] != id(module):
-                self.stack.pop()
-            if not self.stack:
-                return
-            idx = self.stack.pop()
-            call = self.calls[idx]
-            exc = sys.exc_info()[1]
-            if exc is not None and output is None:
-                self._fail(idx, exc)
-                return
-            tensors, _ = walk_args(output, None, root="output")
-            call["outputs"] = self.metas(tensors)
-            for _, t in tensors:
-                self._produce(t, call["id"])
-            if isinstance(module, gate_verify.RECURRENT):
-                # The gate wiring is drawn only if it reproduces this very call's outputs.
-                call["config"] = gate_verify.config(module)
-                if self.verify:
-                    call["check"] = gate_verify.check(module, args, kwargs or {}, output)
+            with _no_torch_function():
+                self._module_post(module, output, args, kwargs)
         finally:
             self.busy = False
+
+    def _module_post(self, module: nn.Module, output: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> None:
+        self._close_composite_if_left(None)
+        # A KeyboardInterrupt can skip post-hooks; find this module's open call.
+        while self.stack and self.calls[self.stack[-1]]["module_id"] != id(module):
+            self.stack.pop()
+        if not self.stack:
+            return
+        idx = self.stack.pop()
+        call = self.calls[idx]
+        exc = sys.exc_info()[1]
+        if exc is not None and output is None:
+            self._fail(idx, exc)
+            return
+        tensors, _ = walk_args(output, None, root="output")
+        call["outputs"] = self.metas(tensors)
+        for _, t in tensors:
+            self._produce(t, call["id"])
+        if isinstance(module, gate_verify.RECURRENT):
+            # The gate wiring is drawn only if it reproduces this very call's outputs.
+            call["config"] = gate_verify.config(module)
+            if self.verify:
+                call["check"] = gate_verify.check(module, args, kwargs or {}, output)
 
     def _fail(self, idx: int, exc: BaseException) -> None:
         if self.failure is None:
