@@ -81,6 +81,12 @@ class Graph:
     notes: tuple[str, ...] = field(default=())
     places: tuple[tuple[str, str], ...] = ()  # module call id -> node or cluster id that draws it
 
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a view graph as its diagram."""
+        from .dot import render, to_dot  # lazy: plain data first, rendering on demand
+
+        return render(to_dot(self), "svg").decode("utf-8")
+
 
 def lint(graph: Graph) -> list[str]:
     """Return problems that would make the diagram lie: dangling edges, unknown clusters, cycles."""

@@ -84,3 +84,15 @@ def test_unknown_or_missing_device_is_a_usage_error(tmp_path: Path) -> None:
     if not torch.cuda.is_available():
         cuda = CliRunner().invoke(cli.main, ["render", gru, "--device", "cuda", "-o", str(tmp_path)])
         assert cuda.exit_code == 2 and "no CUDA device" in cuda.stderr
+
+
+def test_view_graph_displays_in_jupyter() -> None:
+    import xml.etree.ElementTree as ET
+
+    from archviz import graph as graph_mod
+    from archviz.api import trace
+
+    record = trace(nn.GRU(3, 4), torch.randn(5, 2, 3))
+    svg = graph_mod.build(record)._repr_svg_()
+    root = ET.fromstring(svg[svg.find("<svg") :])
+    assert root.tag.endswith("svg") and "[5, 2, 4]" in svg and "gates r z n" in svg
