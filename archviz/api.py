@@ -23,11 +23,11 @@ def trace(model: Any, *args: Any, **kwargs: Any) -> Trace:
 
 def _target(target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], load: dict[str, Any]) -> tuple[Trace, str]:
     if isinstance(target, Trace):
-        return target, target.model_name
+        return target, pipeline.safe_stem(target.model_name)
     if isinstance(target, (str, os.PathLike)):
         found = pipeline.trace_file(str(target), **load)
         return found.trace, found.stem
-    return trace(target, *args, **kwargs), type(target).__name__
+    return trace(target, *args, **kwargs), pipeline.safe_stem(type(target).__name__)
 
 
 def render(

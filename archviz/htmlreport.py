@@ -35,10 +35,15 @@ def _env() -> jinja2.Environment:
     )
 
 
-def _inline_svg(svg: str) -> Markup:
-    """The <svg> element of Graphviz output, without prolog, doctype or comments; safe to inline."""
+def _inline_svg(svg: str, prefix: str = "") -> Markup:
+    """The <svg> element of Graphviz output, without prolog, doctype or comments; safe to inline.
+
+    `prefix` makes the element ids of a secondary diagram unique within the page.
+    """
     start = svg.find("<svg")
     body = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
+    if prefix:
+        body = re.sub(r'\sid="([^"]*)"', lambda m: f' id="{prefix}-{m[1]}"', body)
     body = re.sub(r'\s(?:xlink:)?href="(?!#)[^"]*"', "", body)  # drill-in links: the report has them inline
     body = re.sub(r"\son\w+=\"[^\"]*\"", "", body)  # Graphviz never emits handlers; never let one through
     return Markup(body)  # noqa: S704 - Graphviz output from labels escaped in dot.py
@@ -49,6 +54,10 @@ def _tensors(metas: tuple[TensorMeta, ...]) -> list[dict[str, str]]:
 
 
 def _param_totals(trace: Trace) -> dict[str, str]:
+    meta = dict(trace.meta)
+    if "params_trainable" in meta:  # counted by the tracer over model.parameters(): tied weights once
+        trainable, frozen, size = (int(meta[k]) for k in ("params_trainable", "params_frozen", "params_bytes"))
+        return {"total": f"{trainable + frozen:,}", "trainable": f"{trainable:,}", "frozen": f"{frozen:,}", "size_mb": f"{size / 2**20:.2f}"}
     seen: set[str] = set()
     trainable = frozen = size = 0
     for c in trace.calls:
@@ -154,7 +163,7 @@ def view_model(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], note
                 "id": cell.id,
                 "title": gatesdot.cell_title(cell),
                 "element": places.get(cell.call, cell.call),
-                "svg": _inline_svg(svgs[name]) if name in svgs else Markup(""),
+                "svg": _inline_svg(svgs[name], cell.id) if name in svgs else Markup(""),
                 "gates": _gate_rows(cell),
                 "notes": list(cell.notes),
                 "verified": bool(cell.check and cell.check.verified),

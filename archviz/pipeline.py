@@ -87,6 +87,7 @@ def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _n
     """
     if options.depth is not None and options.depth < 0:
         raise UsageError(f"--depth {options.depth}: the depth must be 0 or more.")
+    stem = safe_stem(stem)
     with stage("finding gates and loops"):
         trace = with_gates(trace, options) if not trace.cells else trace
         g, note = fit(trace, options.view(), options.max_nodes)
@@ -155,7 +156,7 @@ def trace_file(
     from . import tracer  # torch is imported only when a model is traced
 
     path = loader.check_path(path)
-    stem = _safe_stem(os.path.splitext(os.path.basename(path))[0] + (f".{model}" if model else ""))
+    stem = safe_stem(os.path.splitext(os.path.basename(path))[0] + (f".{model}" if model else ""))
     root = os.path.dirname(path)
     name = os.path.basename(path)
     with loader.user_path(path):
@@ -201,7 +202,7 @@ def trace_file(
         )
 
 
-def _safe_stem(text: str) -> str:
+def safe_stem(text: str) -> str:
     """A file name that stays inside the output folder whatever the model is called."""
     cleaned = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text).strip(".")
     return cleaned or "model"

@@ -74,6 +74,17 @@ def _keep_training_flags(stack: contextlib.ExitStack, modules: list[nn.Module]) 
     stack.callback(restore)
 
 
+def _param_totals(model: nn.Module) -> tuple[tuple[str, str], ...]:
+    """Trainable and frozen counts and bytes over model.parameters(), which yields tied weights once."""
+    trainable = frozen = size = 0
+    for p in model.parameters():
+        n = p.numel()
+        trainable += n if p.requires_grad else 0
+        frozen += 0 if p.requires_grad else n
+        size += n * p.element_size()
+    return (("params_trainable", str(trainable)), ("params_frozen", str(frozen)), ("params_bytes", str(size)))
+
+
 def _trace_fields(model: nn.Module, name: str, source_file: str, rec: Recorder, inputs: Any, output: Any) -> dict[str, Any]:
     outs, _ = walk_args(output, None, root="output") if output is not None else ([], [])
     return {
@@ -86,6 +97,7 @@ def _trace_fields(model: nn.Module, name: str, source_file: str, rec: Recorder, 
             ("torch", torch.__version__),
             ("training", str(model.training)),
             ("output_type", type(output).__name__),
+            *_param_totals(model),
         ),
     }
 

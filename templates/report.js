@@ -166,7 +166,8 @@
 
   // ---- the URL hash selects a node, so a link can point at one layer ----
   function fromHash() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id = location.hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (e) { /* a malformed escape: use the fragment as written */ }
     if (id && (panels[id] || svg.getElementById(id))) { select(id, true); }
   }
   window.addEventListener("hashchange", fromHash);
