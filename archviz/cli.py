@@ -134,9 +134,8 @@ def summary(
     debug: bool, depth: int,
 ) -> None:
     """Print the torchinfo table of PATH's model with the same model and inputs as `render`."""
-    import torchinfo
-
     path = loader.check_path(path)
+    import torchinfo  # after the path check: a usage error needs no torch stack
     with loader.user_path(path):
         found = loader.load(path, model=model, inputs=inputs, vocab=vocab, device=device)
         if not isinstance(found, loader.Loaded):
