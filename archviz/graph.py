@@ -77,7 +77,8 @@ class _Builder:
             call = self.trace.call(call_id)
             named = call.name in chosen
             if cells[0].kind != "custom":
-                if self.view.gates == "all" or named:
+                is_cell = dict(call.config).get("cell") == "True"  # nn.LSTMCell & co open by default
+                if self.view.gates == "all" or named or (self.view.gates == "auto" and is_cell):
                     self.open_builtin.add(call_id)
             elif self.view.gates == "none" and not named:
                 self.closed_custom.add(call_id)

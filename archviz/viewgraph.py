@@ -18,8 +18,8 @@ class View:
         unroll: draw every loop step instead of one step with a back edge.
         ops: `default` hides bookkeeping ops and groups torch helpers; `all` shows every op.
         direction: Graphviz rankdir, `TB` or `LR`.
-        gates: `auto` opens custom cells and keeps built-in recurrent modules closed, `all` opens
-            both, `none` closes both, or a comma list of module paths to open.
+        gates: `auto` opens custom cells and nn.LSTMCell/GRUCell/RNNCell and keeps nn.LSTM/GRU/RNN
+            closed, `all` opens everything, `none` closes everything, or a comma list of module paths.
     """
 
     depth: int | None = None

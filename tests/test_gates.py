@@ -244,3 +244,21 @@ def test_gates_all_opens_the_stack_in_the_main_diagram() -> None:
     assert [n.title for n in cells] == ["layer 0 forward", "layer 0 reverse", "layer 1 forward", "layer 1 reverse"]
     closed = graph.build(trace, graph.View(gates="none"))
     assert not any(n.kind == "cell" for n in closed.nodes)
+
+
+def test_builtin_cell_classes_open_by_default_and_stacks_stay_closed() -> None:
+    class Both(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cell = nn.GRUCell(5, 4)
+            self.rnn = nn.GRU(5, 4)
+
+        def forward(self, x):  # type: ignore[no-untyped-def]
+            return self.cell(x[0]), self.rnn(x)[0]
+
+    trace = gates.annotate(tracer.trace_model(Both(), (torch.randn(6, 3, 5),)))
+    g = graph.build(trace)
+    assert graph.lint(g) == []
+    opened = [n for n in g.nodes if n.kind == "cell"]
+    assert [n.title for n in opened] == ["cell"] and "x(t) [3, 5] → h(t) [3, 4]" in opened[0].outputs
+    assert any(n.title == "rnn" and n.kind == "module" for n in g.nodes)
