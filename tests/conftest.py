@@ -42,3 +42,20 @@ def trace_example(name: str, **kwargs):  # type: ignore[no-untyped-def]
 
     model, args, kw = load_example(name)
     return tracer.trace_model(model, args, kw, name="build_model", source_file=f"{name}.py", root_dir=str(EXAMPLES), **kwargs)
+
+
+def post_order(trace):  # type: ignore[no-untyped-def]
+    """Module calls in the order they return (the order plain forward hooks fire)."""
+    from archviz import record
+
+    kids = trace.children()
+    out: list = []
+
+    def visit(c) -> None:  # type: ignore[no-untyped-def]
+        for k in kids.get(c.id, []):
+            visit(k)
+        if c.kind == record.MODULE:
+            out.append(c)
+
+    visit(trace.calls[0])
+    return out

@@ -26,6 +26,7 @@ import torch
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from torch import nn
+from conftest import post_order
 
 from archviz import dot, graph, record, tracer
 from archviz.errors import ArchvizError
@@ -173,21 +174,6 @@ def plain_run(model: nn.Module, x: torch.Tensor) -> Plain:
         for h in handles:
             h.remove()
     return Plain(output, returned, entered if error is not None else [], error)
-
-
-def post_order(trace: record.Trace) -> list[record.Call]:
-    """Module calls in the order they return (the order plain forward hooks fire)."""
-    kids = trace.children()
-    out: list[record.Call] = []
-
-    def visit(c: record.Call) -> None:
-        for k in kids.get(c.id, []):
-            visit(k)
-        if c.kind == record.MODULE:
-            out.append(c)
-
-    visit(trace.calls[0])
-    return out
 
 
 def archviz_only(fn: Any, *args: Any, **kwargs: Any) -> Any:

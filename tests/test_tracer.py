@@ -10,7 +10,7 @@ from torch import nn
 
 from archviz import record, tracer
 from archviz.errors import TraceError
-from conftest import load_example, trace_example
+from conftest import load_example, post_order, trace_example
 
 EXAMPLES = ("gru", "mogrifier", "bilstm_classifier")
 
@@ -45,27 +45,12 @@ def _plain_module_shapes(model: nn.Module, args: tuple, kwargs: dict) -> list[tu
     return seen
 
 
-def _post_order(trace: record.Trace) -> list[record.Call]:
-    """Module calls in the order they return (the order plain forward hooks fire)."""
-    kids = trace.children()
-    out: list[record.Call] = []
-
-    def visit(c: record.Call) -> None:
-        for k in kids.get(c.id, []):
-            visit(k)
-        if c.kind == record.MODULE:
-            out.append(c)
-
-    visit(trace.calls[0])
-    return out
-
-
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_every_module_output_shape_matches_a_plain_forward(name: str) -> None:
     model, args, kwargs = load_example(name)
     expected = _plain_module_shapes(model, args, kwargs)
     trace = trace_example(name)
-    got = [(c.name, [t.shape for t in c.outputs]) for c in _post_order(trace)]
+    got = [(c.name, [t.shape for t in c.outputs]) for c in post_order(trace)]
     assert got == expected
     assert trace.failure is None
 
