@@ -300,6 +300,7 @@ class _Builder:
 
     def _edges(self, nodes: dict[str, Node]) -> dict[tuple[str, str, int], list[TensorMeta]]:
         edges: dict[tuple[str, str, int], list[TensorMeta]] = {}
+        seen: set[tuple[tuple[str, str, int], str, tuple[int, ...]]] = set()
         for c in self.trace.calls:
             if self.role[c.id] != "node":
                 continue
@@ -312,9 +313,9 @@ class _Builder:
                 if src is None or src == dst and not back:  # a self edge only for loop state
                     continue
                 key = (src, dst, back)
-                metas = edges.setdefault(key, [])
-                if all(m.path != t.path or m.shape != t.shape for m in metas):
-                    metas.append(t)
+                if (key, t.path, t.shape) not in seen:  # a set: `stack` of 1000 steps has 1000 inputs
+                    seen.add((key, t.path, t.shape))
+                    edges.setdefault(key, []).append(t)
         return edges
 
     def _back_count(self, producer: str | None, consumer: str) -> int:

@@ -8,6 +8,7 @@ into a `record.Trace` at the end.
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +32,19 @@ class _Mode(TorchFunctionMode):
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
         return self.rec.op(func, args, kwargs or {})
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic GC while recording: the record's many small objects trigger full collections
+    that make tracing superlinear in the number of calls (measured: 1032 -> 722 ms at 29k calls)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -132,7 +146,7 @@ def trace_model(
     rec = Recorder(names, SourceFinder(root_dir))
     rec.verify = verify
     output = None
-    with _exclusive(), contextlib.ExitStack() as stack:
+    with _exclusive(), _no_gc(), contextlib.ExitStack() as stack:
         _keep_training_flags(stack, modules)
         rec.busy = True
         inputs = rec.mark_inputs(args, kwargs)
