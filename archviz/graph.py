@@ -47,7 +47,7 @@ class _Builder:
         if view.unroll:
             self.rolling = loops_mod.Rolling((), {}, {}, frozenset())
         else:
-            self.rolling = loops_mod.find_loops(trace, keep)
+            self.rolling = loops_mod.rolling_for(trace, view.ops == "all")
         self.loop_count = {lp.id: lp.count for lp in self.rolling.loops}
         self.loop_of_child: dict[str, loops_mod.Loop] = {}
         for lp in self.rolling.loops:

@@ -51,6 +51,22 @@ def _index(call_id: str) -> int:
     return int(call_id[5:])
 
 
+_MEMO: dict[tuple[int, bool], tuple[tuple[Call, ...], Rolling]] = {}
+
+
+def rolling_for(trace: Trace, all_ops: bool) -> Rolling:
+    """`find_loops` over every op (`all_ops`) or over the non-bookkeeping ones, computed once per
+    calls tuple: the gates stage and the view both need it, and it is linear in the trace."""
+    key = (id(trace.calls), all_ops)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is trace.calls:
+        return hit[1]
+    result = find_loops(trace, (lambda c: True) if all_ops else (lambda c: not c.bookkeeping))
+    _MEMO.clear()  # keep one trace's result: memory stays flat across many traces
+    _MEMO[key] = (trace.calls, result)
+    return result
+
+
 def find_loops(trace: Trace, significant: Callable[[Call], bool]) -> Rolling:
     """Detect loops among the significant calls of `trace` and fold later steps onto the first."""
     kids: dict[str | None, list[Call]] = {}

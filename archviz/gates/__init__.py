@@ -21,7 +21,7 @@ def annotate(trace: Trace, open_paths: tuple[str, ...] = ()) -> Trace:
         trace: the record of a forward pass.
         open_paths: module paths to analyse as cells even when they are not called in a loop.
     """
-    rolling = loops.find_loops(trace, lambda c: not c.bookkeeping)
+    rolling = loops.rolling_for(trace, all_ops=False)
     kids: dict[str | None, list[Call]] = trace.children()
     steps_of = {lp.id: lp.count for lp in rolling.loops}
     found: list[Cell] = []
