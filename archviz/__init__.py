@@ -4,6 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import render, report, trace  # noqa: E402  (after __version__, which the report reads)
+from .api import render, report, trace
 
-__all__ = ["__version__", "trace", "render", "report"]
+__all__ = ["__version__", "render", "report", "trace"]

@@ -75,4 +75,4 @@ def svg(record: Trace, **view: Any) -> str:
     return dot.render(dot.to_dot(g), "svg").decode("utf-8")
 
 
-__all__ = ["trace", "render", "report", "svg"]
+__all__ = ["render", "report", "svg", "trace"]

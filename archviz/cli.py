@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import click
 
 from . import loader, pipeline
-from .progress import Progress
 from .errors import ArchvizError, TraceError, UsageError
+from .progress import Progress
 
 # torch warns at import when NumPy is absent; archviz never needs NumPy, so the warning is noise here.
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")

@@ -351,4 +351,4 @@ def build(trace: Trace, view: View | None = None) -> Graph:
     return _Builder(trace, view or View()).build()
 
 
-__all__ = ["View", "Node", "Edge", "Cluster", "Graph", "build", "lint", "INPUT", "OUTPUT", "ERROR", "OP"]
+__all__ = ["ERROR", "INPUT", "OP", "OUTPUT", "Cluster", "Edge", "Graph", "Node", "View", "build", "lint"]

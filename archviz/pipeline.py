@@ -194,7 +194,7 @@ def trace_file(
             return Target(capture.trace, stem)
         if script_error is not None:
             raise script_error
-        if found is not None and capture.seen == 0:
+        if isinstance(found, loader.NoModel) and capture.seen == 0:
             raise found.error
         raise LoadError(
             f"{name}: running it as a script made {capture.seen} top-level nn.Module "

@@ -22,10 +22,7 @@ from .sourceloc import SourceFinder
 
 # Ops that only read metadata or move data between dtypes/devices; folded away by default.
 _BOOKKEEPING_NAMES = frozenset(
-    "to type float double half bfloat16 int long bool cpu cuda contiguous detach detach_ "
-    "requires_grad_ clone numel size dim shape dtype device ndim is_cuda is_floating_point "
-    "data layout names T mT grad_fn requires_grad is_leaf stride storage_offset element_size "
-    "__len__ __bool__ __index__ __int__ __float__ __format__ __hash__ item tolist".split()
+    ["to", "type", "float", "double", "half", "bfloat16", "int", "long", "bool", "cpu", "cuda", "contiguous", "detach", "detach_", "requires_grad_", "clone", "numel", "size", "dim", "shape", "dtype", "device", "ndim", "is_cuda", "is_floating_point", "data", "layout", "names", "T", "mT", "grad_fn", "requires_grad", "is_leaf", "stride", "storage_offset", "element_size", "__len__", "__bool__", "__index__", "__int__", "__float__", "__format__", "__hash__", "item", "tolist"]
 )
 
 

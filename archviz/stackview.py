@@ -7,8 +7,8 @@ layer and direction are stacked into h_n [layers·directions, B, H] (and c_n).
 
 from __future__ import annotations
 
-from .viewgraph import Cluster, Edge, Node
 from .record import Call, Cell, shape_text
+from .viewgraph import Cluster, Edge, Node
 
 CELL = "cell"
 

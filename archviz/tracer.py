@@ -202,7 +202,7 @@ class ScriptCapture:
             raise
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         assert self._stack is not None
         self.rec.busy = True
         try:

@@ -718,3 +718,14 @@ def test_repr_html_escapes_a_hostile_model():
     assert not doc.find_all("script")
     assert not [name for el in doc.root.iter() for name, _ in el.attr_list if name.lower().startswith("on")]
     ET.fromstring(rec._repr_svg_().encode("utf-8"))
+
+
+def test_unverified_cell_is_listed_under_warnings(tmp_path):
+    """A training-mode LSTM with inter-layer dropout cannot be recomputed: the report says why."""
+    import archviz as _archviz
+
+    model = torch.nn.LSTM(5, 4, num_layers=2, dropout=0.5).train()
+    page = Path(_archviz.report(model, torch.randn(6, 3, 5), out=tmp_path)).read_text(encoding="utf-8")
+    warnings = page.split('id="warnings"', 1)[1].split("</section>", 1)[0]
+    assert "layer 0 · forward" in warnings and "dropout" in warnings
+    assert page.count('class="badge no"') == 2

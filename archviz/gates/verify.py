@@ -70,7 +70,7 @@ def _step(mode: str, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None, w
 
 
 def _weights(module: nn.Module, suffix: str) -> dict[str, torch.Tensor | None]:
-    get = lambda name: getattr(module, name + suffix, None)  # noqa: E731
+    get = lambda name: getattr(module, name + suffix, None)
     return {"ih": get("weight_ih"), "hh": get("weight_hh"), "b_ih": get("bias_ih"), "b_hh": get("bias_hh"), "hr": get("weight_hr")}
 
 
