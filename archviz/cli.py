@@ -96,7 +96,7 @@ def render(
     debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str, max_nodes: int,
     gates: str, quiet: bool,
 ) -> None:  # fmt: skip
-    """Trace PATH's model and write its diagram (svg by default) into the output folder."""
+    """Trace PATH's model and write its diagram and HTML report (svg,html by default) into the output folder."""
     options = pipeline.Options(
         formats=pipeline.parse_formats(formats), depth=depth, unroll=unroll, ops=ops,
         direction=direction, gates=gates, theme=theme, max_nodes=max_nodes,
