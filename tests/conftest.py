@@ -59,3 +59,20 @@ def post_order(trace):  # type: ignore[no-untyped-def]
 
     visit(trace.calls[0])
     return out
+
+
+def tensor_shapes(value: object) -> list[tuple[int, ...]]:
+    """Shapes of the tensors in a (nested tuple/list) value, in order: the plain-forward reference."""
+    import torch
+
+    shapes: list[tuple[int, ...]] = []
+
+    def walk(o: object) -> None:
+        if isinstance(o, torch.Tensor):
+            shapes.append(tuple(o.shape))
+        elif isinstance(o, (tuple, list)):
+            for v in o:
+                walk(v)
+
+    walk(value)
+    return shapes

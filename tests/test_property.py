@@ -26,9 +26,9 @@ import torch
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from torch import nn
-from conftest import post_order
+from conftest import post_order, tensor_shapes
 
-from archviz import dot, graph, record, tracer
+from archviz import dot, graph, tracer
 from archviz.errors import ArchvizError
 
 DOT = shutil.which("dot")
@@ -129,18 +129,6 @@ def build_model(spec: Spec) -> nn.Sequential:
 # ---------------------------------------------------------------------------------------------
 
 
-def _shapes(value: object) -> list[tuple[int, ...]]:
-    shapes: list[tuple[int, ...]] = []
-
-    def walk(o: object) -> None:
-        if isinstance(o, torch.Tensor):
-            shapes.append(tuple(o.shape))
-        elif isinstance(o, (tuple, list)):
-            for v in o:
-                walk(v)
-
-    walk(value)
-    return shapes
 
 
 @dataclass
@@ -161,7 +149,7 @@ def plain_run(model: nn.Module, x: torch.Tensor) -> Plain:
 
     def post(module: nn.Module, _args: object, out: object) -> None:
         assert entered.pop() == names[id(module)]
-        returned.append((names[id(module)], _shapes(out)))
+        returned.append((names[id(module)], tensor_shapes(out)))
 
     handles = [h for m in model.modules() for h in (m.register_forward_pre_hook(pre), m.register_forward_hook(post))]
     output, error = None, None

@@ -10,7 +10,7 @@ from torch import nn
 
 from archviz import record, tracer
 from archviz.errors import TraceError
-from conftest import load_example, post_order, trace_example
+from conftest import load_example, post_order, tensor_shapes, trace_example
 
 EXAMPLES = ("gru", "mogrifier", "bilstm_classifier")
 
@@ -22,17 +22,7 @@ def _plain_module_shapes(model: nn.Module, args: tuple, kwargs: dict) -> list[tu
     handles = []
 
     def hook(module: nn.Module, _inp: object, out: object) -> None:
-        shapes: list[tuple[int, ...]] = []
-
-        def walk(o: object) -> None:
-            if isinstance(o, torch.Tensor):
-                shapes.append(tuple(o.shape))
-            elif isinstance(o, (tuple, list)):
-                for v in o:
-                    walk(v)
-
-        walk(out)
-        seen.append((names[id(module)], shapes))
+        seen.append((names[id(module)], tensor_shapes(out)))
 
     for m in model.modules():
         handles.append(m.register_forward_hook(hook))
