@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import pipeline
+from . import app
+from .app import display
+from .kinds import Format, Layout, Theme
 from .record import Trace
+
+display.register()  # records and view graphs show their diagrams in Jupyter
 
 
 def trace(model: Any, *args: Any, **kwargs: Any) -> Trace:
@@ -15,19 +19,16 @@ def trace(model: Any, *args: Any, **kwargs: Any) -> Trace:
     The model is left as it was (no hooks, same training flags). In Jupyter the returned record
     displays as its diagram.
     """
-    from . import tracer
-
-    record = tracer.trace_model(model, args, kwargs, name=type(model).__name__)
-    return pipeline.with_gates(record, pipeline.Options())
+    return app.with_gates(app.trace_live(model, args, kwargs), app.Options())
 
 
 def _target(target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], load: dict[str, Any]) -> tuple[Trace, str]:
     if isinstance(target, Trace):
-        return target, pipeline.safe_stem(target.model_name)
+        return target, app.safe_stem(target.model_name)
     if isinstance(target, (str, os.PathLike)):
-        found = pipeline.trace_file(str(target), **load)
+        found = app.trace_file(str(target), **load)
         return found.trace, found.stem
-    return trace(target, *args, **kwargs), pipeline.safe_stem(type(target).__name__)
+    return trace(target, *args, **kwargs), app.safe_stem(type(target).__name__)
 
 
 def render(
@@ -55,24 +56,23 @@ def render(
         model, inputs: as `--model` and `--input` when `target` is a file.
         depth, unroll, gates, direction, theme: the view, as on the command line.
     """
-    chosen = pipeline.parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+    chosen = app.parse_formats(formats if isinstance(formats, str) else ",".join(formats))
     record, stem = _target(target, args, kwargs, {"model": model, "inputs": tuple(inputs)})
-    options = pipeline.Options(formats=chosen, depth=depth, unroll=unroll, gates=gates, direction=direction, theme=theme)
-    return pipeline.write(record, name or stem, str(out), options).paths
+    options = app.Options(
+        formats=chosen, depth=depth, unroll=unroll, gates=gates, direction=Layout(direction.upper()), theme=Theme(theme)
+    )
+    return app.write(record, name or stem, str(out), options).paths
 
 
 def report(target: Any, *args: Any, out: str | os.PathLike[str] = "archviz-out", **options: Any) -> str:
     """Write the HTML report (and its SVG) of `target` and return the report's path; see `render`."""
-    paths = render(target, *args, out=out, formats=("svg", "html"), **options)
+    paths = render(target, *args, out=out, formats=(Format.SVG, Format.HTML), **options)
     return next(p for p in paths if p.endswith(".html"))
 
 
 def svg(record: Trace, **view: Any) -> str:
     """The main diagram of a record as SVG text (what Jupyter shows)."""
-    from . import dot, graph
-
-    g = graph.build(record, graph.View(**view))
-    return dot.render(dot.to_dot(g), "svg").decode("utf-8")
+    return display.svg(record, **view)
 
 
 __all__ = ["render", "report", "svg", "trace"]

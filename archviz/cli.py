@@ -1,8 +1,10 @@
-"""The `archviz` command: runs the pipeline, prints what it wrote, maps errors to exit codes."""
+"""The `archviz` command: runs the pipeline, prints what it wrote, maps errors to exit codes.
+
+torch is imported only when a command traces a model, so `archviz --help` and `--version` answer at once.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 import warnings
@@ -11,9 +13,11 @@ from typing import Any, TypeVar
 
 import click
 
-from . import loader, pipeline
-from .errors import ArchvizError, TraceError, UsageError
-from .progress import Progress
+from . import app
+from .app.progress import Progress
+from .errors import ArchvizError, UsageError
+from .kinds import GatesMode, Layout, OpsMode, Theme
+from .version import __version__
 
 # torch warns at import when NumPy is absent; archviz never needs NumPy, so the warning is noise here.
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
@@ -38,10 +42,8 @@ def _handle_errors(fn: F) -> F:
         except Exception as exc:  # a bug in archviz: say so, keep the traceback for --debug
             if debug:
                 traceback.print_exc()
-            click.echo(
-                f"archviz: internal error: {type(exc).__name__}: {exc}. Run again with --debug and report the traceback.",
-                err=True,
-            )
+            why = f"{type(exc).__name__}: {exc}"
+            click.echo(f"archviz: internal error: {why}. Run again with --debug and report the traceback.", err=True)
             sys.exit(1)
 
     wrapper.__name__ = fn.__name__
@@ -49,25 +51,33 @@ def _handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _choice(enum: type[Any]) -> click.Choice:
+    return click.Choice([m.value for m in enum])
+
+
 def _loading_options(fn: F) -> F:
     for option in reversed(
         [
             click.argument("path", type=click.Path(dir_okay=True, path_type=str)),
-            click.option("--model", "model", metavar="NAME", help="Name in the file: a module, a class or a builder function."),
-            click.option("--input", "inputs", multiple=True, metavar="SPEC", help="Input tensor, e.g. 3x5x10, long:8x20 (repeatable)."),
+            click.option("--model", "model", metavar="NAME",
+                         help="Name in the file: a module, a class or a builder function."),
+            click.option("--input", "inputs", multiple=True, metavar="SPEC",
+                         help="Input tensor, e.g. 3x5x10, long:8x20 (repeatable)."),
             click.option("--vocab", default=100, show_default=True, help="Upper bound for random integer inputs."),
             click.option("--script", is_flag=True, help="Run the file as a script and record its first module call."),
-            click.option("--call", "call", default=1, show_default=True, help="In script mode, record the N-th top-level call."),
-            click.option("--device", default=None, metavar="DEVICE", help="Build model and inputs on DEVICE; meta = shapes only, no memory."),
+            click.option("--call", "call", default=1, show_default=True,
+                         help="In script mode, record the N-th top-level call."),
+            click.option("--device", default=None, metavar="DEVICE",
+                         help="Build model and inputs on DEVICE; meta = shapes only, no memory."),
             click.option("--debug", is_flag=True, help="Show full tracebacks, for bug reports."),
         ]
-    ):
+    ):  # fmt: skip
         fn = option(fn)
     return fn
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="archviz")
+@click.version_option(__version__, package_name="archviz")
 def main() -> None:
     """Trace a real forward pass of a PyTorch model and draw it.
 
@@ -78,52 +88,60 @@ def main() -> None:
 @main.command()
 @_loading_options
 @click.option("-o", "--out", "out", default="archviz-out", show_default=True, help="Output folder.")
-@click.option("--format", "formats", default="svg,html", show_default=True, help="Comma list of svg,png,pdf,dot,json,html.")
+@click.option(
+    "--format", "formats", default="svg,html", show_default=True, help="Comma list of svg,png,pdf,dot,json,html."
+)
 @click.option("--depth", type=int, default=None, help="Collapse modules deeper than N into one node.")
 @click.option("--unroll", is_flag=True, help="Draw every loop step instead of one rolled step.")
-@click.option("--ops", type=click.Choice(["default", "all"]), default="default", show_default=True, help="Which ops to draw.")
-@click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True)
-@click.option("--theme", type=click.Choice(["light", "dark", "transparent"]), default="light", show_default=True)
+@click.option(
+    "--ops", type=_choice(OpsMode), default=OpsMode.DEFAULT.value, show_default=True, help="Which ops to draw."
+)
+@click.option(
+    "--direction",
+    type=click.Choice([m.value for m in Layout], case_sensitive=False),
+    default=Layout.TB.value,
+    show_default=True,
+)
+@click.option("--theme", type=_choice(Theme), default=Theme.LIGHT.value, show_default=True)
 @click.option("--max-nodes", default=400, show_default=True, help="Above this, collapse depth automatically.")
 @click.option(
-    "--gates", default="auto", show_default=True, metavar="auto|all|none|PATH,...",
+    "--gates", default=GatesMode.AUTO.value, show_default=True, metavar="auto|all|none|PATH,...",
     help="Recurrent cells drawn open: auto (custom cells), all (also nn.LSTM/GRU/RNN), none, or module paths.",
 )  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
 @_handle_errors
 def render(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
-    debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str, max_nodes: int,
-    gates: str, quiet: bool,
+    debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str,
+    max_nodes: int, gates: str, quiet: bool,
 ) -> None:  # fmt: skip
     """Trace PATH's model and write its diagram and HTML report (svg,html by default) into the output folder."""
-    options = pipeline.Options(
-        formats=pipeline.parse_formats(formats), depth=depth, unroll=unroll, ops=ops,
-        direction=direction, gates=gates, theme=theme, max_nodes=max_nodes,
+    options = app.Options(
+        formats=app.parse_formats(formats), depth=depth, unroll=unroll, ops=OpsMode(ops),
+        direction=Layout(direction.upper()), gates=gates, theme=Theme(theme), max_nodes=max_nodes,
     )  # fmt: skip
     if depth is not None and depth < 0:
         raise UsageError(f"--depth {depth}: the depth must be 0 or more.")
     progress = Progress(enabled=not quiet)
     with progress.stage("tracing"):
-        target = pipeline.trace_file(path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device)
-    result = pipeline.write(target.trace, target.stem, out, options, stage=progress.stage)
+        target = app.trace_file(path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device)
+    result = app.write(target.trace, target.stem, out, options, stage=progress.stage)
     for note in result.notes:
         click.echo(f"archviz: {note}", err=True)
     for p in result.paths:
         click.echo(p)
     trace = result.trace or target.trace
     if trace.failure is not None:
-        from .tracer import last_exception
-
-        exc = last_exception()
+        exc = app.last_exception()
         if debug and exc is not None:
             click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
-        click.echo("archviz: " + pipeline.failure_message(trace, result.paths), err=True)
+        click.echo("archviz: " + app.failure_message(trace, result.paths), err=True)
         sys.exit(1)
-    empty = pipeline.no_output_message(trace)
+    empty = app.no_output_message(trace)
     if empty:
         click.echo(f"archviz: error: {empty}", err=True)
         sys.exit(1)
+
 
 @main.command()
 @_loading_options
@@ -132,19 +150,9 @@ def render(
 def summary(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
     debug: bool, depth: int,
-) -> None:
+) -> None:  # fmt: skip
     """Print the torchinfo table of PATH's model with the same model and inputs as `render`."""
-    path = loader.check_path(path)
-    import torchinfo  # after the path check: a usage error needs no torch stack
-    with loader.user_path(path):
-        found = loader.load(path, model=model, inputs=inputs, vocab=vocab, device=device)
-        if not isinstance(found, loader.Loaded):
-            raise found.error
-        try:
-            stats = torchinfo.summary(
-                found.model, input_data=list(found.args), depth=depth, verbose=0,
-                col_names=("input_size", "output_size", "num_params"), **found.kwargs,
-            )  # fmt: skip
-        except Exception as exc:
-            raise TraceError(f"{os.path.basename(path)}: torchinfo could not summarise {found.name}: {exc}") from exc
-    click.echo(str(stats))
+    table = app.summary_table(
+        path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, depth=depth
+    )
+    click.echo(table)

@@ -35,3 +35,7 @@ class TraceError(ArchvizError):
 
 class RenderError(ArchvizError):
     """Graphviz is missing or failed, or an output file could not be written."""
+
+
+class RecordError(ArchvizError, ValueError):
+    """A JSON record archviz cannot read (another schema version, malformed data)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.metadata
 import json
 import os
 import tempfile
@@ -38,9 +39,11 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import __version__, loader, pipeline
+from . import app
+from .app.files import ensure_dir
 from .errors import ArchvizError
-from .files import ensure_dir
+from .kinds import Format
+from .version import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +82,7 @@ def local_sources(path: str) -> list[str]:
             if sibling not in seen and os.path.isfile(sibling):
                 seen.add(sibling)
                 queue.append(sibling)
-    return [path] + sorted(seen - {path})
+    return [path, *sorted(seen - {path})]
 
 
 def _imported_names(path: str) -> set[str]:
@@ -98,19 +101,28 @@ def _imported_names(path: str) -> set[str]:
 
 
 def cache_key(request: Request, sources: list[str]) -> str:
-    """sha256 of the source files' bytes, the view options and the archviz and torch versions."""
-    import torch
+    """sha256 of the source files' bytes, the view options and the archviz and torch versions.
+
+    torch's version is read from its installed metadata: a cache hit never imports torch.
+    """
 
     digest = hashlib.sha256()
     settings = {
         "model": request.model, "depth": request.depth, "gates": request.gates, "format": request.fmt,
-        "files": [os.path.basename(s) for s in sources], "archviz": __version__, "torch": torch.__version__,
+        "files": [os.path.basename(s) for s in sources], "archviz": __version__, "torch": _torch_version(),
     }  # fmt: skip
     digest.update(json.dumps(settings, sort_keys=True).encode("utf-8"))
     for source in sources:
         data = Path(source).read_bytes()
         digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
+
+
+def _torch_version() -> str:
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
 
 
 def draw(request: Request, sources: list[str], cache: str) -> Drawn:
@@ -124,15 +136,15 @@ def draw(request: Request, sources: list[str], cache: str) -> Drawn:
     image = os.path.join(cache, f"{key}.{request.fmt}")
     if os.path.isfile(image):
         return Drawn(image)
-    target = pipeline.trace_file(request.path, model=request.model)
-    options = pipeline.Options(formats=(request.fmt,), depth=request.depth, gates=request.gates)
+    target = app.trace_file(request.path, model=request.model)
+    options = app.Options(formats=(Format(request.fmt),), depth=request.depth, gates=request.gates)
     with tempfile.TemporaryDirectory(prefix=".render-", dir=cache) as scratch:
-        written = pipeline.write(target.trace, target.stem, scratch, options)
+        written = app.write(target.trace, target.stem, scratch, options)
         traced = written.trace or target.trace
         if traced.failure is not None:
-            problem: str | None = pipeline.failure_message(traced, [])
+            problem: str | None = app.failure_message(traced, [])
         else:
-            problem = pipeline.no_output_message(traced)
+            problem = app.no_output_message(traced)
         if problem:
             image = os.path.join(cache, f"{key}.partial.{request.fmt}")
         os.replace(os.path.join(scratch, f"{target.stem}.{request.fmt}"), image)
@@ -168,7 +180,7 @@ class ArchvizDirective(SphinxDirective):
             fmt=self.options.get("format", "svg"),
         )
         try:
-            sources = local_sources(loader.check_path(path))
+            sources = local_sources(app.check_path(path))
             for source in sources:
                 self.env.note_dependency(source)
             drawn = draw(request, sources, os.path.join(self.env.doctreedir, CACHE_FOLDER))

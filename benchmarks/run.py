@@ -14,9 +14,9 @@ included, runs in such a fresh process, so no tool's global patching (torchlens 
 functions for good on first use) or leftover heap can touch another's numbers.
 
 Per run and tool:
-    trace     archviz: tracer.trace_model + gates.annotate; torchview: draw_graph (its trace and
+    trace     archviz: capture.trace_model + analysis.annotate; torchview: draw_graph (its trace and
               its graphviz.Digraph construction are one call); torchlens: torchlens.trace
-    render    archviz: graph.build + dot.to_dot + dot.render(svg); torchview:
+    render    archviz: view.build + dot.to_dot + graphviz.render(svg); torchview:
               visual_graph.pipe(format="svg"); torchlens: Trace.draw(view="rolled", svg) + reading the file
     e2e       the two back to back, timed as one span
 Memory is measured in a separate run after the first timed one: see `RssSampler`, `GraphvizMeter`
@@ -220,24 +220,25 @@ Runner = Callable[[nn.Module, tuple[Any, ...]], RunOutput]
 
 
 def _archviz_runner(workdir: str, unrolled: bool = False) -> Runner:
-    from archviz import dot, gates, graph, pipeline, tracer
+    from archviz import analysis, capture, view
+    from archviz.draw import dot, graphviz
 
     def run(model: nn.Module, args: tuple[Any, ...]) -> RunOutput:
         t0 = time.perf_counter()
-        trace = tracer.trace_model(model, args)
+        trace = capture.trace_model(model, args)
         t1 = time.perf_counter()
-        trace = gates.annotate(trace)
+        trace = analysis.annotate(trace)
         t2 = time.perf_counter()
         note = ""
         if unrolled:
-            g, message = pipeline.fit(trace, graph.View(unroll=True), MAX_NODES)
+            g, message = view.fit(trace, view.View(unroll=True), MAX_NODES)
             note = message or "(no collapse needed)"
         else:
-            g = graph.build(trace)  # View(): rolled, full depth
+            g = view.build(trace)  # View(): rolled, full depth
         t3 = time.perf_counter()
         text = dot.to_dot(g)
         t4 = time.perf_counter()
-        svg = dot.render(text, "svg")
+        svg = graphviz.render(text, "svg")
         t5 = time.perf_counter()
         parts = {"trace_model": t1 - t0, "annotate": t2 - t1, "build": t3 - t2, "to_dot": t4 - t3, "dot": t5 - t4}
         return RunOutput(t2 - t0, t5 - t2, t5 - t0, svg, parts, note)
@@ -711,7 +712,7 @@ def report(
         "# archviz benchmark",
         "",
         (
-            f"`{' '.join(['python', 'benchmarks/run.py'] + sys.argv[1:])}` — {time.strftime('%Y-%m-%d %H:%M')}, "
+            f"`{' '.join(['python', 'benchmarks/run.py', *sys.argv[1:]])}` — {time.strftime('%Y-%m-%d %H:%M')}, "
             f"total wall time {wall:.0f} s.  "
         ),
         (
@@ -781,8 +782,8 @@ def report(
         a_trace, a_e2e = a.median("trace_s"), a.median("e2e_s")
         anchor, anchor_ratio = _anchor(results, w.name, a_e2e)
         lines.append(
-            f"| {w.name} | {ms(fwd) + ('*' if w.name in busy_forward else '')} | {_cell(a, 'trace_s')} | {ratio(a_trace, fwd)} | {_cell(a, 'e2e_s')} "
-            f"| {anchor} | {anchor_ratio} |"
+            f"| {w.name} | {ms(fwd) + ('*' if w.name in busy_forward else '')} | {_cell(a, 'trace_s')} "
+            f"| {ratio(a_trace, fwd)} | {_cell(a, 'e2e_s')} | {anchor} | {anchor_ratio} |"
         )
     lines += [
         "",

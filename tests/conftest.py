@@ -27,10 +27,10 @@ def _examples_importable() -> None:
 
 def load_example(name: str):  # type: ignore[no-untyped-def]
     """Return (model, args, kwargs) of examples/<name>.py through archviz's own loader."""
-    from archviz import loader
+    from archviz.load import loader, userfile
 
     path = str(EXAMPLES / f"{name}.py")
-    with loader.user_path(path):
+    with userfile.user_path(path):
         found = loader.load(path)
     assert isinstance(found, loader.Loaded)
     return found.model, found.args, found.kwargs
@@ -38,15 +38,17 @@ def load_example(name: str):  # type: ignore[no-untyped-def]
 
 def trace_example(name: str, **kwargs):  # type: ignore[no-untyped-def]
     """Trace examples/<name>.py the way the CLI does."""
-    from archviz import tracer
+    from archviz import capture
 
     model, args, kw = load_example(name)
-    return tracer.trace_model(model, args, kw, name="build_model", source_file=f"{name}.py", root_dir=str(EXAMPLES), **kwargs)
+    return capture.trace_model(
+        model, args, kw, name="build_model", source_file=f"{name}.py", root_dir=str(EXAMPLES), **kwargs
+    )
 
 
 def post_order(trace):  # type: ignore[no-untyped-def]
     """Module calls in the order they return (the order plain forward hooks fire)."""
-    from archviz import record
+    from archviz.kinds import CallKind
 
     kids = trace.children()
     out: list = []
@@ -54,7 +56,7 @@ def post_order(trace):  # type: ignore[no-untyped-def]
     def visit(c) -> None:  # type: ignore[no-untyped-def]
         for k in kids.get(c.id, []):
             visit(k)
-        if c.kind == record.MODULE:
+        if c.kind == CallKind.MODULE:
             out.append(c)
 
     visit(trace.calls[0])

@@ -1,0 +1,281 @@
+"""Recognise the gates of hand-written recurrent cells in the traced op-level wiring.
+
+A cell is a module called once per step of a loop (or one the user names with `--gates`). Its gates
+are the σ/tanh ops inside it, named after the variable the user's source line assigns (`z = …`,
+`i = torch.sigmoid(i)`), else by role. Shared Linear layers and Mogrifier rounds are spotted too.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+
+from ..kinds import (
+    ACTIVATION_OPS,
+    ACTIVATION_SYMBOLS,
+    ADD_OPS,
+    INPUT_PRODUCER,
+    MUL_OPS,
+    SUB_OPS,
+    Activation,
+    CallKind,
+    CellMode,
+    WireKind,
+)  # fmt: skip
+from ..record import Call, Cell, Gate, TensorMeta, Trace, WireEdge, WireNode, is_call_id, shape_text
+
+# What an activation is called when the source line does not name it.
+_ROLE_NAMES = {Activation.SIGMOID: "gate", Activation.TANH: "candidate", Activation.RELU: "activation"}
+
+
+def _targets(code: str) -> list[str]:
+    """Names a source line assigns (`z = …` → [z]; `i, f = …` → [i, f]); [] if not an assignment."""
+    try:
+        tree = ast.parse(code.strip())
+    except SyntaxError:
+        return []
+    if not tree.body or not isinstance(tree.body[0], (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        return []
+    node = tree.body[0]
+    target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+    if isinstance(target, ast.Tuple):
+        return [t.id for t in target.elts if isinstance(t, ast.Name)]
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Attribute, ast.Subscript)):
+        return [ast.unparse(target)]
+    return []
+
+
+def _outermost_is(code: str, names: set[str]) -> bool:
+    """True when the assigned value's outermost call is one of `names` (`z = torch.sigmoid(…)`)."""
+    try:
+        node = ast.parse(code.strip()).body[0]
+    except (SyntaxError, IndexError):
+        return False
+    value = getattr(node, "value", None)
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in names
+
+
+class _Cell:
+    """Scratch analysis of one cell call's subtree."""
+
+    def __init__(self, trace: Trace, kids: dict[str | None, list[Call]], root: Call) -> None:
+        self.trace = trace
+        self.root = root
+        self.members: list[Call] = []
+        todo = list(kids.get(root.id, []))
+        while todo:  # visible leaves of the subtree, in execution order
+            c = todo.pop(0)
+            inner = [k for k in kids.get(c.id, []) if not k.bookkeeping]
+            if c.kind == CallKind.MODULE and inner:
+                todo = inner + todo
+            elif not c.bookkeeping:
+                self.members.append(c)
+        self.ids = {c.id for c in self.members}
+        self.consumers: dict[str, list[Call]] = {}
+        for c in self.members:
+            for src in self.sources(c):
+                self.consumers.setdefault(src, []).append(c)
+
+    def resolve(self, t: TensorMeta, depth: int = 0) -> str | None:
+        """Member id (or `in:<path>`) that produced tensor t, seen through bookkeeping and containers."""
+        p = t.producer
+        if p is None or depth > 30:
+            return None
+        if p in self.ids:
+            return p
+        if p == INPUT_PRODUCER or not is_call_id(p):
+            return None
+        call = self.trace.call(p)
+        for own in self.root.inputs:
+            if own.tid == t.tid:
+                return "in:" + own.path
+        if call.bookkeeping and call.inputs:
+            return self.resolve(call.inputs[0], depth + 1)
+        for out in call.outputs:
+            if out.tid == t.tid and out.producer != p:
+                return self.resolve(out, depth + 1)
+        return None
+
+    def sources(self, c: Call) -> list[str]:
+        found = []
+        for t in c.inputs:
+            src = self.resolve(t)
+            if src is not None and src not in found:
+                found.append(src)
+        return found
+
+
+def _arg_label(call: Call, path: str) -> str:
+    """`h (args[1])` when the forward's parameter name is known, else the path."""
+    m = re.match(r"args\[(\d+)\](.*)", path)
+    if m and int(m[1]) < len(call.arg_names):
+        return f"{call.arg_names[int(m[1])]}{m[2]} ({path})"
+    return path
+
+
+def _point_label(c: Call) -> str:
+    """`⊙`, `+`, `1 −`, `×2` for elementwise ops; the op name otherwise."""
+    op = c.name.strip("_")
+    scalar = next((a.summary for a in c.args if a.path in ("args[1]", "kwargs['other']")), None)
+    if op in MUL_OPS:
+        return f"×{scalar}" if len(c.inputs) == 1 and scalar else "⊙"
+    if op in ADD_OPS:
+        return f"+{scalar}" if len(c.inputs) == 1 and scalar else "+"
+    if op == "rsub":
+        return f"{scalar} −" if scalar else "−"
+    if op == "sub":
+        return "−"
+    return op
+
+
+def analyse(
+    trace: Trace, kids: dict[str | None, list[Call]], root: Call, cid: str, steps: int, following: Call | None = None
+) -> Cell:
+    """Describe the wiring of custom cell call `root` (the first step's call; `following` is the second's)."""
+    a = _Cell(trace, kids, root)
+    kinds, names, used = _classify(a)
+    state = _cell_state(a, names)
+    rounds = _mogrifier_rounds(a, names)
+    for c in a.members:  # tanh applied to the updated state is the output squashing, not a candidate
+        if state and names.get(c.id) == _ROLE_NAMES[Activation.TANH] and state in a.sources(c):
+            names[c.id] = f"tanh({names[state].split(' ')[0]})"
+    shared = tuple((n, k) for n, k in used.items() if k > 1)
+    notes = [f"{n}: called ×{k} in one step, shared weights" for n, k in shared]
+    if rounds:
+        notes.append(f"Mogrifier: {rounds} rounds before the gates")
+    return Cell(
+        cid, root.id, root.name, CellMode.CUSTOM, steps=steps, gates=_gate_table(a, kinds, names),
+        nodes=_wire_nodes(a, kinds, names), edges=_wire_edges(a, following), notes=tuple(notes), shared=shared,
+        rounds=rounds,
+    )  # fmt: skip
+
+
+def _activation(c: Call) -> Activation | None:
+    return ACTIVATION_OPS.get(c.name.strip("_")) if c.kind == CallKind.OP else None
+
+
+def _classify(a: _Cell) -> tuple[dict[str, WireKind], dict[str, str], Counter[str]]:
+    """Each member's wiring kind, the names of its gates, and how often each module is called."""
+    names: dict[str, str] = {}
+    kinds: dict[str, WireKind] = {}
+    used: Counter[str] = Counter()
+    for c in a.members:
+        code = c.source.code if c.source else ""
+        op = c.name.strip("_") if c.kind == CallKind.OP else c.name
+        act = _activation(c)
+        if c.kind == CallKind.MODULE:
+            kinds[c.id] = WireKind.LINEAR
+            used[c.name] += 1
+        elif act is not None:
+            targets = _targets(code)
+            single = len(targets) == 1 and _outermost_is(code, {c.name, op})
+            names[c.id] = targets[0] if single else _ROLE_NAMES[act]
+            kinds[c.id] = WireKind.GATE
+        elif op in MUL_OPS or op in ADD_OPS or op in SUB_OPS:
+            kinds[c.id] = WireKind.POINTWISE
+        else:
+            kinds[c.id] = WireKind.OP
+    return kinds, names, used
+
+
+def _gate_table(a: _Cell, kinds: dict[str, WireKind], names: dict[str, str]) -> tuple[Gate, ...]:
+    gates = []
+    for c in a.members:
+        act = _activation(c)
+        if kinds[c.id] == WireKind.GATE and act is not None:
+            shape = c.outputs[0].shape if c.outputs else ()
+            gates.append(Gate(names[c.id], act, shape, _feeding_weights(a, c), c.source.code if c.source else ""))
+    return tuple(gates)
+
+
+def _wire_nodes(a: _Cell, kinds: dict[str, WireKind], names: dict[str, str]) -> tuple[WireNode, ...]:
+    root = a.root
+    nodes = [WireNode("in:" + t.path, WireKind.INPUT, _arg_label(root, t.path), shape=t.shape) for t in root.inputs]
+    for c in a.members:
+        act = _activation(c)
+        label = ACTIVATION_SYMBOLS[act] if act is not None else _point_label(c)
+        detail = c.source.code if c.source else ""
+        shape = c.outputs[0].shape if c.outputs else ()
+        nodes.append(WireNode(c.id, kinds[c.id], label, names.get(c.id, ""), shape, detail, c.id))
+    nodes += [WireNode("out:" + t.path, WireKind.OUTPUT, t.path, shape=t.shape) for t in root.outputs]
+    return tuple(nodes)
+
+
+def _wire_edges(a: _Cell, following: Call | None) -> tuple[WireEdge, ...]:
+    root = a.root
+    edges = []
+    for c in a.members:
+        for t in c.inputs:
+            src = a.resolve(t)
+            if src is not None:
+                edges.append(WireEdge(src, c.id, t.shape))
+    for t in root.outputs:
+        src = a.resolve(t)
+        if src is not None:
+            edges.append(WireEdge(src, "out:" + t.path, t.shape))
+    if following is not None:  # the recurrent edges: which output of step t becomes which input of t+1
+        for t in following.inputs:
+            for out in root.outputs:
+                if t.producer == root.id and t.tid == out.tid:
+                    edges.append(WireEdge("out:" + out.path, "in:" + t.path, t.shape, back=True))
+    return tuple(dict.fromkeys(edges))
+
+
+def _feeding_weights(a: _Cell, c: Call) -> tuple[str, ...]:
+    """Linear layers upstream of an activation (through chunk/add/cat), with weight shapes."""
+    out: list[str] = []
+    todo, seen = list(a.sources(c)), set()
+    while todo:
+        src = todo.pop(0)
+        if src in seen or not is_call_id(src):
+            continue
+        seen.add(src)
+        call = a.trace.call(src)
+        if call.kind == CallKind.MODULE:
+            w = ", ".join(f"{p.name} {shape_text(p.shape)}" for p in call.param_list)
+            out.append(f"{call.name}: {w}" if w else call.name)
+        elif _activation(call) is None:
+            todo.extend(a.sources(call))
+    return tuple(out)
+
+
+def _cell_state(a: _Cell, names: dict[str, str]) -> str | None:
+    """Name the `c = f⊙c + i⊙g` update: an add of two products, one of them scaling a cell input."""
+    found = None
+    for c in a.members:
+        if c.name.strip("_") not in ADD_OPS:
+            continue
+        srcs = a.sources(c)
+        muls = [a.trace.call(s) for s in srcs if is_call_id(s) and a.trace.call(s).name.strip("_") in MUL_OPS]
+        if len(muls) == 2 and any(any(s.startswith("in:") for s in a.sources(m)) for m in muls):
+            targets = _targets(c.source.code) if c.source else []
+            names[c.id] = f"{targets[0] if targets else 'state'} (state update)"
+            found = c.id
+    return found
+
+
+def _mogrifier_rounds(a: _Cell, names: dict[str, str]) -> int:
+    """Count σ gates scaled by a constant that then rescale another tensor: `x = 2·σ(Q h) ⊙ x`."""
+    rounds = 0
+    for c in a.members:
+        if _activation(c) != Activation.SIGMOID:
+            continue
+        scaled = [m for m in a.consumers.get(c.id, []) if m.name.strip("_") in MUL_OPS and len(m.inputs) == 1]
+        if not scaled:
+            continue
+        for m in a.consumers.get(scaled[0].id, []):
+            if m.name.strip("_") in MUL_OPS and len(m.inputs) == 2:
+                rounds += 1
+                targets = _targets(m.source.code) if m.source else []
+                target = targets[0] if targets else "v"
+                names[c.id] = f"round {rounds}"
+                names[m.id] = f"round {rounds}: {target} ← 2σ(·)⊙{target}"
+                break
+    return rounds

@@ -1,0 +1,199 @@
+"""Find recurrence in a Trace: runs of identical steps inside one parent call, each feeding the next.
+
+Steps are aligned call by call in execution order, so two different ops of one step (the z and
+the r sigmoid of a GRU) stay two calls; only the same position in two steps is merged.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..kinds import CallKind
+from ..record import Call, Trace, is_call_id
+
+_MAX_CANDIDATES = 8  # how many later occurrences of a step's first call are tried as the period
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One detected loop.
+
+    Args:
+        id: `loop-0`, numbered in execution order.
+        parent: id of the call whose body loops (None for top level).
+        steps: per step, the ids of its significant direct children, in order.
+        state: shapes of tensors that flow from one step into the next (the recurrent state).
+    """
+
+    id: str
+    parent: str | None
+    steps: tuple[tuple[str, ...], ...]
+    state: tuple[tuple[int, ...], ...]
+
+    @property
+    def count(self) -> int:
+        """Number of steps (T)."""
+        return len(self.steps)
+
+
+@dataclass(frozen=True)
+class Rolling:
+    """The loops of a trace and how each call folds onto the first step."""
+
+    loops: tuple[Loop, ...]
+    rep: dict[str, str]  # call id -> id of the aligned call in the loop's first step
+    step: dict[str, tuple[str, int]]  # call id -> (loop id, step index) for calls in loops
+    varies: frozenset[str]  # representatives whose shapes differ between steps
+
+
+def _index(call_id: str) -> int:
+    return int(call_id[5:])
+
+
+_MEMO: dict[tuple[int, bool], tuple[tuple[Call, ...], Rolling]] = {}
+
+
+def rolling_for(trace: Trace, all_ops: bool) -> Rolling:
+    """`find_loops` over every op (`all_ops`) or over the non-bookkeeping ones, computed once per
+    calls tuple: the gates stage and the view both need it, and it is linear in the trace."""
+    key = (id(trace.calls), all_ops)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is trace.calls:
+        return hit[1]
+    result = find_loops(trace, (lambda c: True) if all_ops else (lambda c: not c.bookkeeping))
+    _MEMO.clear()  # keep one trace's result: memory stays flat across many traces
+    _MEMO[key] = (trace.calls, result)
+    return result
+
+
+def find_loops(trace: Trace, significant: Callable[[Call], bool]) -> Rolling:
+    """Detect loops among the significant calls of `trace` and fold later steps onto the first."""
+    kids: dict[str | None, list[Call]] = {}
+    for c in trace.calls:
+        if significant(c):
+            kids.setdefault(c.parent, []).append(c)
+    sig = _signatures(trace, kids)
+    ends = _subtree_ends(trace)
+    loops: list[Loop] = []
+    rep: dict[str, str] = {}
+    step_of: dict[str, tuple[str, int]] = {}
+    varies: set[str] = set()
+    for parent, children in kids.items():
+        for start, period, count in _runs([sig[c.id] for c in children]):
+            steps = [children[start + k * period : start + (k + 1) * period] for k in range(count)]
+            if not _plausible(steps[0], count):
+                continue
+            state = _state(trace, steps, ends)
+            if state is None:
+                continue
+            loop = Loop(f"loop-{len(loops)}", parent, tuple(tuple(c.id for c in s) for s in steps), state)
+            loops.append(loop)
+            for k, step in enumerate(steps):
+                for a, b in zip(steps[0], step, strict=True):
+                    _align(a, b, kids, rep, varies)
+                lo, hi = _index(step[0].id), ends[step[-1].id]
+                for i in range(lo, hi + 1):
+                    step_of.setdefault(trace.calls[i].id, (loop.id, k))
+    # Compose: a call in step 3 of an inner loop inside step 2 of an outer loop folds twice.
+    final = {c: _root(c, rep) for c in rep}
+    loops.sort(key=lambda lp: _index(lp.steps[0][0]))
+    renamed = {lp.id: f"loop-{i}" for i, lp in enumerate(loops)}
+    loops = [Loop(renamed[lp.id], lp.parent, lp.steps, lp.state) for lp in loops]
+    step_of = {c: (renamed[lid], k) for c, (lid, k) in step_of.items()}
+    return Rolling(tuple(loops), final, step_of, frozenset(_root(v, rep) for v in varies))
+
+
+def _plausible(step: list[Call], count: int) -> bool:
+    """Reject chains that only look periodic, such as the two muls of `2 * σ(a) * x`."""
+    if any(c.kind == CallKind.MODULE for c in step):
+        return True
+    return count >= 3 if len(step) == 1 else len(step) * count >= 4
+
+
+def _root(c: str, rep: dict[str, str]) -> str:
+    while c in rep and rep[c] != c:
+        c = rep[c]
+    return c
+
+
+def _signatures(trace: Trace, kids: dict[str | None, list[Call]]) -> dict[str, int]:
+    """Hash each call with its significant subtree; calls that differ anywhere hash apart."""
+    sig: dict[str, int] = {}
+    for c in reversed(trace.calls):  # children come after parents in execution order
+        own = (c.kind, c.name if c.kind == CallKind.MODULE else c.type)
+        sig[c.id] = hash((own, tuple(sig[k.id] for k in kids.get(c.id, ()))))
+    return sig
+
+
+def _subtree_ends(trace: Trace) -> dict[str, int]:
+    """Map each call id to the index of the last call inside it (its own index if a leaf)."""
+    ends = {c.id: i for i, c in enumerate(trace.calls)}
+    for i in range(len(trace.calls) - 1, -1, -1):
+        c = trace.calls[i]
+        if c.parent is not None and ends[c.id] > ends[c.parent]:
+            ends[c.parent] = ends[c.id]
+    return ends
+
+
+def _runs(seq: list[int]) -> list[tuple[int, int, int]]:
+    """Greedy left-to-right maximal repeats: (start, period, count) with count >= 2."""
+    where: dict[int, list[int]] = {}
+    for i, s in enumerate(seq):
+        where.setdefault(s, []).append(i)
+    runs = []
+    i, n = 0, len(seq)
+    while i < n:
+        best: tuple[int, int] | None = None  # (covered, period)
+        later = where[seq[i]]
+        pos = bisect_right(later, i)
+        for j in later[pos : pos + _MAX_CANDIDATES]:
+            p = j - i
+            if j + p > n or (best is not None and best[0] >= n - i):
+                break
+            body = seq[i:j]
+            count = 1
+            while seq[i + count * p : i + (count + 1) * p] == body:
+                count += 1
+            if count >= 2 and (best is None or count * p > best[0]):
+                best = (count * p, p)
+        if best is None:
+            i += 1
+            continue
+        runs.append((i, best[1], best[0] // best[1]))
+        i += best[0]
+    return runs
+
+
+def _state(trace: Trace, steps: list[list[Call]], ends: dict[str, int]) -> tuple[tuple[int, ...], ...] | None:
+    """Shapes carried from each step into the next, or None when no step feeds the next."""
+    shapes: dict[tuple[int, ...], None] = {}
+    for prev, cur in itertools.pairwise(steps):
+        lo, hi = _index(prev[0].id), ends[prev[-1].id]
+        start, stop = _index(cur[0].id), ends[cur[-1].id]
+        fed = False
+        for call in trace.calls[start : stop + 1]:
+            for t in call.inputs:
+                if is_call_id(t.producer) and lo <= _index(t.producer) <= hi:
+                    fed = True
+                    if call.parent is not None and _index(call.parent) < start:  # a step-level input
+                        shapes.setdefault(t.shape)
+        if not fed:
+            return None
+    return tuple(shapes)
+
+
+def _align(a: Call, b: Call, kids: dict[str | None, list[Call]], rep: dict[str, str], varies: set[str]) -> None:
+    """Fold call b (and its significant subtree) onto the same-position call a of step one."""
+    todo = [(a, b)]
+    while todo:
+        x, y = todo.pop()
+        if x.id != y.id:
+            rep[y.id] = x.id
+            if [t.shape for t in x.inputs] != [t.shape for t in y.inputs] or [t.shape for t in x.outputs] != [
+                t.shape for t in y.outputs
+            ]:
+                varies.add(x.id)
+        todo.extend(zip(kids.get(x.id, ()), kids.get(y.id, ()), strict=False))

@@ -1,0 +1,162 @@
+"""The stages end to end, from a record to files: gates -> view -> DOT/SVG/PNG/PDF, JSON, HTML.
+
+Shared by the CLI, the API and Sphinx. Nothing here prints or exits: callers get the written paths,
+notes and the trace, and decide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+from ..analysis import annotate
+from ..draw import dot, drill, graphviz
+from ..errors import ArchvizError, TraceError, UsageError
+from ..kinds import IMAGE_FORMATS, Format, GatesMode, Layout, OpsMode, Theme
+from ..record import Trace
+from ..view import Graph, View, fit, lint, parse_gates
+from ..view.names import safe_stem
+from .files import ensure_dir, write_atomic
+
+Stage = Callable[[str], AbstractContextManager[None]]
+
+
+def _no_stage(name: str) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to draw and what to write; the CLI's options, as plain data.
+
+    Args:
+        formats: any of svg, png, pdf, dot, json, html.
+        depth, unroll, ops, direction: the view (see `view.View`).
+        gates: `--gates` text: auto, all, none, or a comma list of module paths.
+        theme: `light`, `dark` or `transparent` diagram background.
+        max_nodes: above this many nodes, collapse depth (and roll loops) automatically.
+    """
+
+    formats: tuple[Format, ...] = (Format.SVG, Format.HTML)
+    depth: int | None = None
+    unroll: bool = False
+    ops: OpsMode = OpsMode.DEFAULT
+    direction: Layout = Layout.TB
+    gates: str = GatesMode.AUTO
+    theme: Theme = Theme.LIGHT
+    max_nodes: int = 400
+
+    def view(self) -> View:
+        """The view these options ask for."""
+        mode, paths = parse_gates(self.gates)
+        return View(
+            depth=self.depth, unroll=self.unroll, ops=OpsMode(self.ops), direction=Layout(self.direction.upper()),
+            gates=mode, open_paths=paths,
+        )  # fmt: skip
+
+
+@dataclass
+class Written:
+    """What `write` produced: file paths in order, and notes for the user (auto-collapse)."""
+
+    paths: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    trace: Trace | None = None
+
+
+def parse_formats(text: str) -> tuple[Format, ...]:
+    """`svg,png` -> (svg, png); a usage error naming unknown formats."""
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    known = [f.value for f in Format]
+    unknown = [f for f in chosen if f not in known]
+    if unknown or not chosen:
+        raise UsageError(
+            f"--format {text!r}: unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(known)}."
+        )
+    return tuple(Format(f) for f in chosen)
+
+
+def with_gates(trace: Trace, options: Options) -> Trace:
+    """Run the cell analysis, also opening the module paths named in `options.gates`."""
+    return annotate(trace, parse_gates(options.gates)[1])
+
+
+def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _no_stage) -> Written:
+    """Write the diagram, its drill-ins, the record and the report for `trace` into `out`.
+
+    Args:
+        trace: the record (gates are added here if it has none yet).
+        stem: file name stem (`gru`, `gru.build_builtin`).
+        out: output folder, created if needed.
+        options: formats and view.
+        stage: context-manager factory told each stage's name (`laying out`, `writing`), for progress.
+    """
+    if options.depth is not None and options.depth < 0:
+        raise UsageError(f"--depth {options.depth}: the depth must be 0 or more.")
+    stem = safe_stem(stem)
+    with stage("finding gates and loops"):
+        trace = with_gates(trace, options) if not trace.cells else trace
+        g, note = fit(trace, options.view(), options.max_nodes)
+    problems = lint(g)
+    if problems:
+        raise TraceError(
+            f"{stem}: archviz built an inconsistent diagram ({'; '.join(problems[:3])}); please report this."
+        )
+    result = Written(notes=[note] if note else [], trace=trace)
+    ensure_dir(out)
+    files = _Files(out, options.formats, result.paths, stage)
+    image = next((f for f in IMAGE_FORMATS if f in options.formats), Format.SVG)
+    dot_text = dot.to_dot(g, theme=options.theme, links=drill.links(trace, g, stem, image))
+    files.text(stem, Format.DOT, dot_text)
+    files.text(stem, Format.JSON, trace.to_json())
+    diagrams = [(stem, dot_text)] + [(d.name, d.dot) for d in drill.drill_ins(trace, stem, image)]
+    svgs = {name: files.diagram(name, text, keep_dot=name != stem) for name, text in diagrams}
+    if Format.HTML in options.formats:
+        files.text(
+            stem, Format.HTML, _report(trace, g, stem, {k: v for k, v in svgs.items() if v}, result.notes, stage)
+        )
+    return result
+
+
+def _report(trace: Trace, g: Graph, stem: str, svgs: dict[str, str], notes: list[str], stage: Stage) -> str:
+    from ..draw import html  # jinja2 is only needed for the report
+
+    with stage("writing the report"):
+        return html.render_report(trace, g, stem, svgs, notes=notes)
+
+
+@dataclass
+class _Files:
+    """Writes one output folder's files atomically, in the formats asked for, recording their paths."""
+
+    out: str
+    formats: tuple[Format, ...]
+    written: list[str]
+    stage: Stage
+
+    def text(self, name: str, fmt: Format, text: str | bytes) -> None:
+        if fmt in self.formats:
+            self.written.append(write_atomic(os.path.join(self.out, f"{name}.{fmt}"), text))
+
+    def diagram(self, name: str, dot_text: str, keep_dot: bool) -> str:
+        """Lay out one diagram in every image format asked for; return its SVG ('' if not made)."""
+        if keep_dot:
+            self.text(name, Format.DOT, dot_text)
+        svg = ""
+        for fmt in IMAGE_FORMATS:
+            if fmt not in self.formats and not (fmt == Format.SVG and Format.HTML in self.formats):
+                continue
+            try:
+                with self.stage(f"laying out {name}.{fmt}"):
+                    data = graphviz.render(dot_text, fmt)
+            except ArchvizError:  # keep the diagram's source when Graphviz is missing or fails
+                if Format.DOT not in self.formats:
+                    self.written.append(write_atomic(os.path.join(self.out, f"{name}.dot"), dot_text))
+                raise
+            if fmt == Format.SVG:
+                svg = data.decode("utf-8")
+            self.text(name, fmt, data)
+        return svg

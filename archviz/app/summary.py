@@ -1,0 +1,61 @@
+"""`archviz summary`: the torchinfo table of a model file, with the same model and inputs as `render`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import TraceError
+from .tracing import no_such_call
+
+
+def summary_table(
+    path: str,
+    *,
+    model: str | None = None,
+    inputs: tuple[str, ...] = (),
+    vocab: int = 100,
+    script: bool = False,
+    call: int = 1,
+    device: str | None = None,
+    depth: int = 4,
+) -> str:
+    """torchinfo's table for the model of `path`, found as `render` finds it (script mode included)."""
+    from ..load import userfile
+
+    path = userfile.check_path(path)  # before torch and torchinfo: a usage error needs neither
+    import torchinfo
+
+    with userfile.user_path(path):
+        module, args, kwargs, name = _model_and_inputs(path, model, inputs, vocab, script, call, device)
+        try:
+            stats = torchinfo.summary(
+                module, input_data=list(args), depth=depth, verbose=0,
+                col_names=("input_size", "output_size", "num_params"), **kwargs,
+            )  # fmt: skip
+        except Exception as exc:
+            raise TraceError(f"{os.path.basename(path)}: torchinfo could not summarise {name}: {exc}") from exc
+    return str(stats)
+
+
+def _model_and_inputs(
+    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None
+) -> tuple[Any, tuple[Any, ...], dict[str, Any], str]:
+    """The live model and its forward arguments: from the model rules, else from the script's call."""
+    from .. import capture
+    from ..load import loader, userfile
+
+    no_model = None
+    if not script:
+        found = loader.load(path, model=model, inputs=inputs, vocab=vocab, device=device)
+        if isinstance(found, loader.Loaded):
+            return found.model, found.args, found.kwargs, found.name
+        no_model = found
+    with capture.ScriptCapture(call, source_file=os.path.basename(path), root_dir=os.path.dirname(path)) as running:
+        userfile.run_script(path)
+    if running.called is None:
+        if no_model is not None and running.seen == 0:
+            raise no_model.error
+        raise no_such_call(os.path.basename(path), running.seen, call)
+    module, args = running.called
+    return module, args, {}, type(module).__name__

@@ -1,0 +1,158 @@
+"""A model file to a record: load it (model mode) or run it (script mode), and trace one forward pass.
+
+`load` and `capture` import torch, so they are imported here only when a file is traced.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import LoadError
+from ..record import Trace
+from ..view.names import file_stem
+
+if TYPE_CHECKING:
+    from ..load.loader import NoModel
+
+
+@dataclass
+class Target:
+    """A traced model file: the record and the stem its output files are named after."""
+
+    trace: Trace
+    stem: str
+
+
+@dataclass(frozen=True)
+class _Request:
+    path: str
+    model: str | None
+    inputs: tuple[str, ...]
+    vocab: int
+    call: int
+    grad: bool
+    device: str | None
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def root(self) -> str:
+        return os.path.dirname(self.path)
+
+
+def check_path(path: str) -> str:
+    """The absolute path of a readable Python file, or a usage error naming it (imports no torch)."""
+    from ..load import userfile
+
+    return userfile.check_path(path)
+
+
+def trace_file(
+    path: str,
+    *,
+    model: str | None = None,
+    inputs: tuple[str, ...] = (),
+    vocab: int = 100,
+    script: bool = False,
+    call: int = 1,
+    grad: bool = False,
+    device: str | None = None,
+) -> Target:
+    """Load `path` (model mode, or script mode when it defines no model) and trace one forward pass.
+
+    Args:
+        path: the model file.
+        model, inputs, vocab, device: as `--model`, `--input`, `--vocab` and `--device`.
+        script: run the file as `__main__` and record its `call`-th top-level module call.
+        grad: trace with autograd on.
+    """
+    from ..load import userfile
+
+    path = check_path(path)  # before torch: a wrong path is reported at once
+    request = _Request(path, model, inputs, vocab, call, grad, device)
+    stem = file_stem(path, model)
+    with userfile.user_path(path):
+        no_model = None
+        if not script:
+            traced = _model_mode(request)
+            if isinstance(traced, Trace):
+                return Target(traced, stem)
+            no_model = traced
+        return Target(_script_mode(request, no_model), stem)
+
+
+def _model_mode(r: _Request) -> Trace | NoModel:
+    """Import the file, find its model and inputs, trace; NoModel when the file defines no model.
+
+    Importing runs the file's top level; a script without a `__main__` guard calls its model right
+    there, so the import itself is recorded: its failure can still be drawn, and when the file defines
+    no model, that call is the one drawn.
+    """
+    from .. import capture  # torch is imported only when a model is traced
+    from ..load import loader
+
+    load_error: LoadError | None = None
+    found: loader.Loaded | loader.NoModel | None = None
+    with capture.ScriptCapture(r.call, source_file=r.name, root_dir=r.root) as during_import:
+        try:
+            found = loader.load(r.path, model=r.model, inputs=r.inputs, vocab=r.vocab, device=r.device)
+        except LoadError as exc:
+            load_error = exc
+    if load_error is not None:
+        if during_import.trace is not None and during_import.trace.failure is not None:
+            capture.remember_exception(load_error.__cause__)
+            return during_import.trace
+        raise load_error
+    if isinstance(found, loader.Loaded):
+        return capture.trace_model(
+            found.model, found.args, found.kwargs, name=found.name, source_file=r.name, root_dir=r.root, grad=r.grad
+        )
+    assert found is not None
+    return during_import.trace if during_import.trace is not None else found
+
+
+def _script_mode(r: _Request, no_model: NoModel | None) -> Trace:
+    """Run the file as `__main__` and return the record of its `call`-th top-level module call."""
+    from .. import capture
+    from ..load import userfile
+
+    script_error: LoadError | None = None
+    with capture.ScriptCapture(r.call, source_file=r.name, root_dir=r.root) as running:
+        try:
+            userfile.run_script(r.path)
+        except LoadError as exc:  # a partial trace of the failing call is still worth drawing
+            script_error = exc
+    if running.trace is not None and (script_error is None or running.trace.failure is not None):
+        capture.remember_exception(script_error.__cause__ if script_error else None)
+        return running.trace
+    if script_error is not None:
+        raise script_error
+    if no_model is not None and running.seen == 0:
+        raise no_model.error
+    raise no_such_call(r.name, running.seen, r.call)
+
+
+def no_such_call(name: str, seen: int, call: int) -> LoadError:
+    """The error for `--call N` when the script made fewer top-level module calls."""
+    return LoadError(
+        f"{name}: running it as a script made {seen} top-level nn.Module "
+        f"call(s), so there is no call number {call} to record (--call)."
+    )
+
+
+def last_exception() -> BaseException | None:
+    """The exception behind the last failed forward pass traced in this thread (for --debug)."""
+    from .. import capture
+
+    return capture.last_exception()
+
+
+def trace_live(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Trace:
+    """Trace `model(*args, **kwargs)` once (an nn.Module already built, e.g. in a notebook)."""
+    from .. import capture
+
+    return capture.trace_model(model, args, kwargs, name=type(model).__name__)

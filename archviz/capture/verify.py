@@ -1,0 +1,232 @@
+"""Recompute built-in recurrent modules from their own weights and compare with their real outputs.
+
+The tracer calls `check` from its post-hook, while the tensors still exist, and stores only the
+verdict (a `record.Check`) and the module's configuration (a `record.RecurrentConfig`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+
+from .. import record
+from ..kinds import CellMode
+
+RECURRENT = (nn.LSTM, nn.GRU, nn.RNN, nn.LSTMCell, nn.GRUCell, nn.RNNCell)
+_TOL = {
+    torch.float64: (1e-9, 1e-7),
+    torch.float32: (2e-5, 1e-4),
+    torch.float16: (5e-3, 5e-3),
+    torch.bfloat16: (3e-2, 3e-2),
+}
+
+
+def config(module: nn.RNNBase | nn.RNNCellBase) -> record.RecurrentConfig:
+    """The settings of a built-in recurrent module that decide its wiring."""
+    mode = _mode(module)
+    if isinstance(module, nn.RNNCellBase):
+        return record.RecurrentConfig(
+            mode, module.input_size, module.hidden_size, module.bias, cell=True, training=module.training
+        )
+    return record.RecurrentConfig(
+        mode, module.input_size, module.hidden_size, module.bias, cell=False, num_layers=module.num_layers,
+        bidirectional=module.bidirectional, batch_first=module.batch_first, proj_size=module.proj_size,
+        dropout=float(module.dropout), training=module.training,
+    )  # fmt: skip
+
+
+def _mode(module: nn.Module) -> CellMode:
+    if isinstance(module, (nn.LSTM, nn.LSTMCell)):
+        return CellMode.LSTM
+    if isinstance(module, (nn.GRU, nn.GRUCell)):
+        return CellMode.GRU
+    return CellMode.RNN_RELU if getattr(module, "nonlinearity", "tanh") == "relu" else CellMode.RNN_TANH
+
+
+def _step(
+    mode: CellMode, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None, w: dict[str, torch.Tensor | None]
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One time step of PyTorch's documented equations; `w` holds W_ih, W_hh, b_ih, b_hh, W_hr."""
+    gi = x @ w["ih"].T + (w["b_ih"] if w["b_ih"] is not None else 0)  # type: ignore[union-attr]
+    gh = h @ w["hh"].T + (w["b_hh"] if w["b_hh"] is not None else 0)  # type: ignore[union-attr]
+    if mode == CellMode.LSTM:
+        i, f, g, o = (gi + gh).chunk(4, -1)
+        assert c is not None
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        if w["hr"] is not None:
+            h = h @ w["hr"].T
+        return h, c
+    if mode == CellMode.GRU:
+        ir, iz, in_ = gi.chunk(3, -1)
+        hr, hz, hn = gh.chunk(3, -1)
+        r = torch.sigmoid(ir + hr)
+        z = torch.sigmoid(iz + hz)
+        n = torch.tanh(in_ + r * hn)
+        return (1 - z) * n + z * h, None
+    pre = gi + gh
+    return (torch.relu(pre) if mode == CellMode.RNN_RELU else torch.tanh(pre)), None
+
+
+def _weights(module: nn.Module, suffix: str) -> dict[str, torch.Tensor | None]:
+    def get(name: str) -> torch.Tensor | None:
+        return getattr(module, name + suffix, None)
+
+    return {
+        "ih": get("weight_ih"),
+        "hh": get("weight_hh"),
+        "b_ih": get("bias_ih"),
+        "b_hh": get("bias_hh"),
+        "hr": get("weight_hr"),
+    }
+
+
+def _run_cell(module: nn.RNNCellBase, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Tensor]:
+    mode = _mode(module)
+    x = args[0] if args else kwargs["input"]
+    hx = args[1] if len(args) > 1 else kwargs.get("hx")
+    batched = x.dim() == 2
+    x = x if batched else x.unsqueeze(0)
+    zeros = x.new_zeros(x.shape[0], module.hidden_size)
+    if mode == CellMode.LSTM:
+        h, c = (zeros, zeros) if hx is None else hx if batched else (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+    else:
+        h, c = (zeros if hx is None else (hx if batched else hx.unsqueeze(0))), None
+    h, c = _step(mode, x, h, c, _weights(module, ""))
+    outs = [h] if c is None else [h, c]
+    return outs if batched else [t.squeeze(0) for t in outs]
+
+
+def _sequence(module: nn.RNNBase, x: Any) -> tuple[torch.Tensor, torch.Tensor, bool]:
+    """The input as [T, B, I] in the caller's batch order, the length of each sequence, and whether unbatched."""
+    if isinstance(x, PackedSequence):
+        seq, lengths = pad_packed_sequence(x, batch_first=False)
+        return seq, lengths, False
+    unbatched = x.dim() == 2
+    seq = x.unsqueeze(1) if unbatched else (x.transpose(0, 1) if module.batch_first else x)
+    return seq, torch.full((seq.shape[1],), seq.shape[0], dtype=torch.long), unbatched
+
+
+def _initial_state(
+    module: nn.RNNBase, hx: Any, seq: torch.Tensor, unbatched: bool
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """h_0 [layers·directions, B, P] and, for an LSTM, c_0 [layers·directions, B, H]."""
+    rows, B = module.num_layers * (2 if module.bidirectional else 1), seq.shape[1]
+    if hx is None:
+        c0 = seq.new_zeros(rows, B, module.hidden_size) if _mode(module) == CellMode.LSTM else None
+        return seq.new_zeros(rows, B, module.proj_size or module.hidden_size), c0
+    if _mode(module) == CellMode.LSTM:
+        return (hx[0].unsqueeze(1), hx[1].unsqueeze(1)) if unbatched else (hx[0], hx[1])
+    return (hx.unsqueeze(1) if unbatched else hx), None
+
+
+def _run_direction(
+    mode: CellMode, layer_in: torch.Tensor, alive: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None,
+    w: dict[str, torch.Tensor | None], reverse: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:  # fmt: skip
+    """One layer in one direction over all steps; steps past a sequence's length keep its state."""
+    T = layer_in.shape[0]
+    out = layer_in.new_zeros(T, h.shape[-2], h.shape[-1])
+    for t in range(T - 1, -1, -1) if reverse else range(T):
+        nh, nc = _step(mode, layer_in[t], h, c, w)
+        m = alive[t].unsqueeze(1).to(layer_in.device)
+        h = torch.where(m, nh, h)
+        if nc is not None and c is not None:
+            c = torch.where(m, nc, c)
+        out[t] = torch.where(m, nh, torch.zeros_like(nh))
+    return out, h, c
+
+
+def _run_stack(module: nn.RNNBase, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Tensor]:
+    """Recompute nn.LSTM/GRU/RNN: every layer and direction, step by step, honouring lengths."""
+    mode = _mode(module)
+    x = args[0] if args else kwargs["input"]
+    seq, lengths, unbatched = _sequence(module, x)
+    h0, c0 = _initial_state(module, args[1] if len(args) > 1 else kwargs.get("hx"), seq, unbatched)
+    D = 2 if module.bidirectional else 1
+    alive = torch.arange(seq.shape[0]).unsqueeze(1) < lengths.unsqueeze(0)  # [T, B]
+    layer_in = seq
+    h_n, c_n = [], []
+    for k in range(module.num_layers):
+        outs = []
+        for d in range(D):
+            w = _weights(module, f"_l{k}" + ("_reverse" if d else ""))
+            c = c0[k * D + d] if c0 is not None else None
+            out, h, c = _run_direction(mode, layer_in, alive, h0[k * D + d], c, w, reverse=bool(d))
+            outs.append(out)
+            h_n.append(h)
+            if c is not None:
+                c_n.append(c)
+        layer_in = torch.cat(outs, dim=-1)
+    return _as_outputs(module, x, layer_in, torch.stack(h_n), torch.stack(c_n) if c_n else None, unbatched)
+
+
+def _as_outputs(
+    module: nn.RNNBase, x: Any, output: torch.Tensor, hn: torch.Tensor, cn: torch.Tensor | None, unbatched: bool
+) -> list[torch.Tensor]:
+    """The recomputed tensors laid out as the module returns them (packed, unbatched, batch-first)."""
+    if isinstance(x, PackedSequence):
+        order = x.sorted_indices if x.sorted_indices is not None else torch.arange(output.shape[1])
+        result = [_pack_like(output.index_select(1, order), x.batch_sizes)]
+    elif unbatched:
+        result = [output.squeeze(1)]
+        hn = hn.squeeze(1)
+        cn = cn.squeeze(1) if cn is not None else None
+    else:
+        result = [output.transpose(0, 1) if module.batch_first else output]
+    return [*result, hn, *([cn] if cn is not None else [])]
+
+
+def _pack_like(seq: torch.Tensor, batch_sizes: torch.Tensor) -> torch.Tensor:
+    """Lay a [T, B, F] tensor (sorted batch order) out as PackedSequence.data for these batch sizes."""
+    return torch.cat([seq[t, : int(n)] for t, n in enumerate(batch_sizes.tolist())], dim=0)
+
+
+def _flatten(output: Any) -> list[torch.Tensor]:
+    if isinstance(output, PackedSequence):
+        return [output.data]
+    if isinstance(output, torch.Tensor):
+        return [output]
+    out: list[torch.Tensor] = []
+    for item in output:
+        out.extend(_flatten(item))
+    return out
+
+
+def check(
+    module: nn.RNNBase | nn.RNNCellBase, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+) -> record.Check:
+    """Recompute `module(*args, **kwargs)` through the gate equations and compare with `output`."""
+    if any(p.device.type == "meta" for p in module.parameters()):
+        return record.Check(False, None, None, "meta tensors hold no values, so the gate wiring was not verified")
+    if isinstance(module, nn.RNNBase) and module.training and module.dropout > 0 and module.num_layers > 1:
+        return record.Check(
+            False,
+            None,
+            None,
+            "inter-layer dropout is active (training mode), so outputs are random and cannot be recomputed",
+        )
+    real = [t.detach() for t in _flatten(output)]
+    if not real:
+        return record.Check(False, None, None, "the module returned no tensor to compare with")
+    atol, rtol = _TOL.get(real[0].dtype, (1e-4, 1e-3))
+    try:
+        with torch.no_grad():
+            if isinstance(module, nn.RNNBase):
+                mine = _run_stack(module, args, kwargs)
+            else:
+                mine = _run_cell(module, args, kwargs)
+    except Exception as exc:  # an input layout the equations here do not cover
+        return record.Check(False, None, atol, f"recomputation failed ({type(exc).__name__}: {exc})")
+    if len(mine) != len(real) or any(a.shape != b.shape for a, b in zip(mine, real, strict=True)):
+        shapes = [tuple(t.shape) for t in real], [tuple(t.shape) for t in mine]
+        return record.Check(False, None, atol, f"recomputed shapes {shapes[1]} differ from the real {shapes[0]}")
+    err = max(
+        float((a.double() - b.double()).abs().max()) if a.numel() else 0.0 for a, b in zip(mine, real, strict=True)
+    )
+    ok = all(torch.allclose(a, b, atol=atol, rtol=rtol) for a, b in zip(mine, real, strict=True))
+    note = "verified" if ok else f"recomputed outputs differ from the module's (max |error| {err:.3g})"
+    return record.Check(ok, err, atol, note)

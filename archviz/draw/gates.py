@@ -1,0 +1,107 @@
+"""One recurrent cell -> a colah-style DOT diagram: gate boxes, round pointwise nodes, the state line.
+
+Inputs x_t / h_{t-1} / c_{t-1} on the left, h_t / c_t on the right, the cell state drawn as one
+heavy straight line, the recurrent back edges dashed with `×T`, and the gate table underneath.
+"""
+
+from __future__ import annotations
+
+from ..kinds import Paint, WireKind
+from ..record import Cell, WireNode, shape_text
+from .dot import COLOURS, FONT
+from .escape import esc, quote
+
+GATE_FILL = ("#fde68a", "#92400e")
+POINT_FILL = ("#fce7f3", "#9d174d")
+
+
+def cell_title(cell: Cell) -> str:
+    """`lstm · layer 1 · reverse · LSTM · ×12 steps`."""
+    parts = [cell.path or "model", "custom cell" if cell.custom else cell.kind]
+    if cell.direction:
+        parts[1:1] = [f"layer {cell.layer}", cell.direction]
+    if cell.steps > 1:
+        parts.append(f"×{cell.steps} steps")
+    return " · ".join(parts)
+
+
+def _node(n: WireNode, prefix: str) -> str:
+    shape = shape_text(n.shape) if n.shape else ""
+    if n.kind in (WireKind.INPUT, WireKind.OUTPUT):
+        fill, ink = COLOURS[Paint.INPUT]
+        label = f'<<B>{esc(n.label)}</B><BR/><FONT POINT-SIZE="9">{esc(shape)}</FONT>>'
+        attrs = f'shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}"'
+    elif n.kind == WireKind.POINTWISE:
+        fill, ink = POINT_FILL
+        label = f"<{esc(n.label)}>"
+        attrs = f'shape=circle, width=0.35, fixedsize=true, style=filled, fillcolor="{fill}", color="{ink}"'
+        if n.name:
+            attrs += f", xlabel={quote(n.name)}"
+    elif n.kind == WireKind.GATE:
+        fill, ink = GATE_FILL
+        head = f"{n.name}: {n.label}" if n.name else n.label
+        label = f'<<B>{esc(head)}</B><BR/><FONT POINT-SIZE="9">{esc(shape)}</FONT>>'
+        attrs = f'shape=box, style="filled", fillcolor="{fill}", color="{ink}"'
+    else:
+        fill, ink = COLOURS[Paint.MODULE if n.kind == WireKind.LINEAR else Paint.OP]
+        name = f"{n.name}: " if n.name and n.kind != WireKind.LINEAR else ""
+        label = f'<<B>{esc(name + n.label)}</B><BR/><FONT POINT-SIZE="9">{esc(shape)}</FONT>>'
+        attrs = f'shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}"'
+    tip = n.detail or n.label
+    return f"  {quote(prefix + n.id)} [label={label}, {attrs}, tooltip={quote(tip)}];"
+
+
+def _table(cell: Cell) -> str:
+    head = "".join(f"<TD><B>{h}</B></TD>" for h in ("gate", "activation", "output"))
+    rows = [f'<TR>{head}<TD ALIGN="LEFT"><B>weights</B></TD></TR>']
+    for g in cell.gates:
+        weights = '<BR ALIGN="LEFT"/>'.join(esc(w) for w in g.weights) or "—"
+        rows.append(
+            f"<TR><TD>{esc(g.name)}</TD><TD>{esc(g.activation)}</TD><TD>{esc(shape_text(g.shape))}</TD>"
+            f'<TD ALIGN="LEFT" BALIGN="LEFT">{weights}</TD></TR>'
+        )
+    for note in cell.notes:
+        rows.append(f'<TR><TD COLSPAN="4" ALIGN="LEFT">{esc(note)}</TD></TR>')
+    return '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
+
+
+def cell_dot(cell: Cell) -> str:
+    """DOT text of one cell's wiring (or an opaque box saying why it is not drawn)."""
+    lines = [
+        "digraph cell {",
+        (
+            f'  graph [rankdir=LR, fontname="{FONT}", fontsize=12, labelloc=t, labeljust=l, '
+            f"label=<<B>{esc(cell_title(cell))}</B>>, nodesep=0.3, ranksep=0.35, newrank=true];"
+        ),
+        f'  node [fontname="{FONT}", fontsize=10];',
+        f'  edge [fontname="{FONT}", fontsize=8, color="#475569", fontcolor="#334155", arrowsize=0.6];',
+    ]
+    if not cell.nodes:
+        fill, ink = COLOURS[Paint.ERROR]
+        why = "; ".join(cell.notes) or "wiring not available"
+        lines.append(
+            f'  "opaque" [shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}", '
+            f"label=<<B>{esc(cell.path)}: {esc(cell.kind)}</B><BR/>{esc(why)}>];"
+        )
+    lines.extend(_node(n, "") for n in cell.nodes)
+    for e in cell.edges:
+        label = shape_text(e.shape) if e.shape else ""
+        attrs = []
+        if e.back:
+            label += f" ×{cell.steps}" if cell.steps > 1 else ""
+            attrs += ["constraint=false", 'style="dashed"', 'color="#c2410c"', 'fontcolor="#c2410c"']
+        elif e.state:
+            attrs += ["weight=20", "penwidth=2.5", 'color="#0f172a"']
+        lines.append(f"  {quote(e.src)} -> {quote(e.dst)} [label={quote(label)}{''.join(', ' + a for a in attrs)}];")
+    inputs = [n.id for n in cell.nodes if n.kind == WireKind.INPUT]
+    outputs = [n.id for n in cell.nodes if n.kind == WireKind.OUTPUT]
+    if inputs:
+        lines.append("  { rank=min; " + " ".join(quote(i) for i in inputs) + " }")
+    if outputs:
+        lines.append("  { rank=max; " + " ".join(quote(o) for o in outputs) + " }")
+    if cell.gates or cell.notes:
+        lines.append(f'  "gate_table" [shape=plain, label={_table(cell)}];')
+        if inputs:
+            lines.append(f'  {quote(inputs[-1])} -> "gate_table" [style=invis];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"

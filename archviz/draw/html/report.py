@@ -1,0 +1,63 @@
+"""View graph + trace -> one self-contained HTML report, rendered through templates/ with jinja2.
+
+The template gets a plain view-model dict (`viewmodel`); the diagram SVGs come from Graphviz (labels
+already escaped by `render.escape`), the data for the side panel is JSON inside a non-executed script
+element, and the page's own script and style are allowed by hash in a Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ...record import Trace
+from ...view.graph import Graph
+from .resources import templates_dir
+from .viewmodel import view_model
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _script_json(value: Any) -> Markup:
+    """JSON safe inside a <script type="application/json"> element (no `</script>` can close it)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def render_report(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], notes: list[str] | None = None) -> str:
+    """The report's HTML text.
+
+    Args:
+        trace: the record (with cells).
+        graph: the main view graph.
+        stem: file stem; drill-in SVGs are looked up in `svgs` by their file names (`view.names`).
+        svgs: rendered SVG text by file stem (main diagram under `stem`).
+        notes: warnings to show (auto-collapse).
+    """
+    env = _env()
+    vm = view_model(trace, graph, stem, svgs, notes or [])
+    script = (templates_dir() / "report.js").read_text(encoding="utf-8")
+    style = (templates_dir() / "report.css").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    csp = (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+    )
+    panels = vm.pop("panels")
+    return env.get_template("report.html.j2").render(
+        vm=vm, csp=csp, script=Markup(script), style=Markup(style), data=_script_json(panels)
+    )

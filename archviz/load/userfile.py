@@ -1,0 +1,100 @@
+"""The user's model file: check its path, put its folder on sys.path, import it or run it as a script."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import re
+import runpy
+import sys
+import traceback
+from collections.abc import Iterator
+from types import ModuleType
+
+from ..errors import LoadError, LoadUsageError
+
+
+def check_path(path: str) -> str:
+    """Return the absolute path of a readable Python file, or raise a usage error naming it."""
+    if not os.path.exists(path):
+        raise LoadUsageError(f"{path}: no such file. Give the path of a Python file that defines or builds a model.")
+    if os.path.isdir(path):
+        raise LoadUsageError(
+            f"{path} is a directory; archviz needs one Python file, e.g. `archviz render {path.rstrip('/')}/model.py`."
+        )
+    if not path.endswith(".py"):
+        raise LoadUsageError(f"{path} is not a Python file (expected a name ending in .py).")
+    return os.path.abspath(path)
+
+
+@contextlib.contextmanager
+def user_path(path: str) -> Iterator[None]:
+    """Put the model file's folder first on sys.path while its code runs, so sibling imports work."""
+    folder = os.path.dirname(path)
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(folder)
+
+
+def _compile(path: str) -> None:
+    try:
+        with open(path, "rb") as fh:
+            compile(fh.read(), path, "exec")
+    except SyntaxError as exc:
+        raise LoadError(
+            f"{os.path.basename(path)}:{exc.lineno}:{exc.offset}: syntax error: {exc.msg}. "
+            f"Fix the file so that `python {os.path.basename(path)}` runs."
+        ) from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise LoadError(f"{path} could not be read as Python source: {exc}") from exc
+
+
+def user_line(exc: BaseException, path: str) -> str:
+    """`file.py:12` for the deepest frame of the traceback that lies in the user's file."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if os.path.abspath(frame.filename) == path:
+            return f"{os.path.basename(path)}:{frame.lineno}"
+    return os.path.basename(path)
+
+
+def import_file(path: str) -> ModuleType:
+    """Import the model file as a module (its `__main__` block does not run)."""
+    path = check_path(path)
+    _compile(path)
+    name = "archviz_user_" + re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as exc:
+        raise LoadError(
+            f"{user_line(exc, path)}: importing the model file failed: {type(exc).__name__}: {exc}. "
+            "Install the missing package or fix the import."
+        ) from exc
+    except (Exception, SystemExit) as exc:
+        raise LoadError(
+            f"{user_line(exc, path)}: the model file raised while it was being run: {type(exc).__name__}: {exc}"
+        ) from exc
+    return module
+
+
+def run_script(path: str) -> None:
+    """Run the file as `__main__`, as `python path` would (script mode)."""
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise LoadError(
+                f"{os.path.basename(path)} exited with status {exc.code} while running as a script."
+            ) from exc
+    except Exception as exc:
+        raise LoadError(
+            f"{user_line(exc, path)}: the script raised {type(exc).__name__}: {exc} (run as `python "
+            f"{os.path.basename(path)}` to see its own traceback)."
+        ) from exc

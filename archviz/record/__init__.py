@@ -1,0 +1,28 @@
+"""The record: a frozen plain-data IR of one forward pass, its JSON round trip and `Trace.lint`.
+
+Imports nothing of archviz but `errors` and `kinds`, and no torch.
+"""
+
+from .cells import Cell, Check, Gate, RecurrentConfig, WireEdge, WireNode
+from .text import shape_text
+from .trace import SCHEMA_VERSION, ArgMeta, Call, Failure, ParamMeta, Source, TensorMeta, Trace, call_id, is_call_id
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArgMeta",
+    "Call",
+    "Cell",
+    "Check",
+    "Failure",
+    "Gate",
+    "ParamMeta",
+    "RecurrentConfig",
+    "Source",
+    "TensorMeta",
+    "Trace",
+    "WireEdge",
+    "WireNode",
+    "call_id",
+    "is_call_id",
+    "shape_text",
+]

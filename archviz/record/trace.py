@@ -1,0 +1,220 @@
+"""The frozen plain-data record of one forward pass: calls, tensors, cells, and its JSON round trip.
+
+Nothing here holds a module or a tensor: every later stage works from these values alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TypeGuard
+
+from ..errors import RecordError
+from ..kinds import INPUT_PRODUCER, CallKind
+from . import display, jsonio
+from .cells import Cell, Check, RecurrentConfig
+
+SCHEMA_VERSION = 2
+_CALL_PREFIX = "call-"
+
+
+def call_id(index: int) -> str:
+    """The id of the call that began `index`-th in execution order (`call-0007`)."""
+    return f"{_CALL_PREFIX}{index:04d}"
+
+
+def is_call_id(ref: str | None) -> TypeGuard[str]:
+    """True when a producer or reference names a recorded call (not `input`, not None)."""
+    return ref is not None and ref.startswith(_CALL_PREFIX)
+
+
+@dataclass(frozen=True)
+class TensorMeta:
+    """One tensor seen at a call boundary.
+
+    Args:
+        path: where it sat in the argument structure (`args[0]`, `kwargs['mask']`, `output[1][0]`).
+        shape: its size.
+        dtype: short dtype name (`float32`, `int64`).
+        device: device string (`cpu`, `meta`).
+        tid: execution-order id of the tensor object (`t-0012`).
+        producer: id of the call that produced it (`call-0003`), `input` for a model input,
+            or None when archviz never saw it being made (a constant, a parameter).
+    """
+
+    path: str
+    shape: tuple[int, ...]
+    dtype: str
+    device: str
+    tid: str
+    producer: str | None = None
+
+
+@dataclass(frozen=True)
+class ArgMeta:
+    """A non-tensor argument, summarised (`dim=1`, `bias=None`, a module's class name)."""
+
+    path: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ParamMeta:
+    """One parameter owned directly by a module."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    trainable: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the user's code made a call: file relative to the model's folder, line, code."""
+
+    file: str
+    line: int
+    function: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """One module call, op call or grouped helper call, in execution order.
+
+    Args:
+        id: `call-0007`, numbered in the order calls began.
+        kind: module, op or function.
+        name: module path (`cells.0.update_gate`, `` for the root) or op name (`sigmoid`).
+        type: class name for modules, qualified op name for ops (`torch.cat`, `Tensor.mul`).
+        parent: id of the enclosing call, None for the root.
+        depth: 0 for the root module, 1 for its children, ...
+        inputs, outputs: tensor metadata; outputs of modules keep the inner producer so an
+            expanded module can be seen through.
+        args: non-tensor arguments, summarised.
+        params: parameter count of the module including its children (0 for ops).
+        param_list: parameters the module owns directly.
+        error: `ExcType: message` when this call is where the forward pass failed.
+        bookkeeping: True for shape queries, attribute reads and dtype/device moves.
+        config: settings of a built-in recurrent module, else None.
+        check: verdict of recomputing a built-in recurrent module's outputs from its weights.
+        arg_names: a module's forward parameter names, for labelling args[i].
+    """
+
+    id: str
+    kind: CallKind
+    name: str
+    type: str
+    parent: str | None
+    depth: int
+    source: Source | None = None
+    inputs: tuple[TensorMeta, ...] = ()
+    outputs: tuple[TensorMeta, ...] = ()
+    args: tuple[ArgMeta, ...] = ()
+    params: int = 0
+    param_list: tuple[ParamMeta, ...] = ()
+    error: str | None = None
+    bookkeeping: bool = False
+    config: RecurrentConfig | None = None
+    check: Check | None = None
+    arg_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why the forward pass stopped: the innermost recorded call that raised, and the text."""
+
+    call: str | None
+    exc_type: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The whole record of one forward pass.
+
+    Args:
+        model_name: the name the model was found under (`build_model`, `model`, a class name).
+        model_class: class name of the root module.
+        source_file: the model file, relative to its own folder (just the file name).
+        inputs, outputs: model-level tensors (producer `input` for inputs).
+        calls: every call in execution order; calls[0] is the root module call.
+        failure: set when the forward pass raised; calls then holds what ran.
+        meta: free-form facts (torch version, grad mode, training flag).
+        cells: the gate wiring of recurrent cells (added by the analysis stage).
+    """
+
+    model_name: str
+    model_class: str
+    source_file: str
+    inputs: tuple[TensorMeta, ...]
+    outputs: tuple[TensorMeta, ...]
+    calls: tuple[Call, ...]
+    failure: Failure | None = None
+    meta: tuple[tuple[str, str], ...] = ()
+    cells: tuple[Cell, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def call(self, call_id: str) -> Call:
+        """Return the call with this id."""
+        if not self._index:
+            self._index.update({c.id: i for i, c in enumerate(self.calls)})
+        return self.calls[self._index[call_id]]
+
+    def children(self) -> dict[str | None, list[Call]]:
+        """Map each call id (None for top level) to its direct children in order."""
+        kids: dict[str | None, list[Call]] = {}
+        for c in self.calls:
+            kids.setdefault(c.parent, []).append(c)
+        return kids
+
+    def lint(self) -> list[str]:
+        """Problems that would make any drawing of this record lie; [] for a sound record.
+
+        Checks that ids follow execution order, every parent and producer is an earlier call, depths
+        nest, and the failure and the cells name calls that exist.
+        """
+        problems: list[str] = []
+        seen: dict[str, Call] = {}
+        for i, c in enumerate(self.calls):
+            if c.id != call_id(i):
+                problems.append(f"{c.id} is call number {i}")
+            parent = seen.get(c.parent) if c.parent is not None else None
+            if c.parent is not None and parent is None:
+                problems.append(f"{c.id} names parent {c.parent}, which is not an earlier call")
+            elif parent is not None and c.depth != parent.depth + 1:
+                problems.append(f"{c.id} has depth {c.depth} inside {parent.id} of depth {parent.depth}")
+            for t in c.inputs:
+                if t.producer not in (None, INPUT_PRODUCER) and t.producer not in seen:
+                    problems.append(f"{c.id} reads {t.path} from {t.producer}, which is not an earlier call")
+            seen[c.id] = c
+        if self.failure is not None and self.failure.call is not None and self.failure.call not in seen:
+            problems.append(f"the failure names {self.failure.call}, which is not a call")
+        problems += [
+            f"{cell.id} belongs to {cell.call}, which is not a call" for cell in self.cells if cell.call not in seen
+        ]
+        return problems
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """Serialise to JSON text with `schema_version` first."""
+        data = jsonio.encode(self)
+        ordered = {"schema_version": data.pop("schema_version"), **data}
+        return json.dumps(ordered, indent=indent, sort_keys=False, ensure_ascii=False)
+
+    @staticmethod
+    def from_json(text: str) -> Trace:
+        """Parse JSON written by `to_json`; refuse another schema version."""
+        data = json.loads(text)
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        if version != SCHEMA_VERSION:
+            raise RecordError(f"archviz record has schema_version {version!r}, expected {SCHEMA_VERSION}")
+        return jsonio.decode(Trace, data)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a record as its diagram, through the renderer `archviz.api` registers."""
+        return display.show(self, "image/svg+xml")
+
+    def _repr_html_(self) -> str | None:
+        """An HTML fragment: a one-line summary and the diagram."""
+        return display.show(self, "text/html")

@@ -1,0 +1,136 @@
+"""The view graph's plain data (what to look at, nodes, edges, clusters) and its consistency check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..analysis.loops import Loop
+from ..errors import UsageError
+from ..kinds import ClusterKind, GatesMode, Layout, NodeKind, OpsMode
+from ..record import display
+
+
+@dataclass(frozen=True)
+class View:
+    """How to look at a trace.
+
+    Args:
+        depth: modules deeper than this are drawn as one node (None: no limit).
+        unroll: draw every loop step instead of one step with a back edge.
+        ops: `default` hides bookkeeping ops and groups torch helpers; `all` shows every op.
+        direction: Graphviz rankdir, `TB` or `LR`.
+        gates: `auto` opens custom cells and nn.LSTMCell/GRUCell/RNNCell and keeps nn.LSTM/GRU/RNN
+            closed, `all` opens everything, `none` closes everything; with `open_paths` and no mode
+            word, only the named built-in modules open.
+        open_paths: module paths whose cells are drawn open whatever the mode.
+    """
+
+    depth: int | None = None
+    unroll: bool = False
+    ops: OpsMode = OpsMode.DEFAULT
+    direction: Layout = Layout.TB
+    gates: GatesMode | None = GatesMode.AUTO
+    open_paths: tuple[str, ...] = ()
+
+
+def parse_gates(text: str) -> tuple[GatesMode | None, tuple[str, ...]]:
+    """`--gates` text -> (mode, module paths): `auto`, `all`, `none`, or a comma list of paths.
+
+    A list of paths alone gives mode None: only those built-in modules open, custom cells stay open.
+    """
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    modes = [GatesMode(w) for w in words if w in GatesMode.__members__.values()]
+    if len(modes) > 1:
+        raise UsageError(f"--gates {text!r}: choose one of auto, all or none (optionally with module paths).")
+    paths = tuple(w for w in words if w not in GatesMode.__members__.values())
+    if modes:
+        return modes[0], paths
+    return (None, paths) if paths else (GatesMode.AUTO, ())
+
+
+@dataclass(frozen=True)
+class Node:
+    """One box in the diagram. `call` is the call it stands for (None for inputs/outputs)."""
+
+    id: str
+    kind: NodeKind  # `error` is set separately
+    title: str
+    subtitle: str
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    params: int = 0
+    call: str | None = None
+    cluster: str | None = None
+    repeat: int = 1
+    varies: bool = False
+    error: str | None = None
+    collapsed: bool = False
+    cells: tuple[str, ...] = ()  # recurrent cells this node stands for (drill-in diagrams)
+    gate: str = ""  # gate name for an activation inside a custom cell
+    notes: tuple[str, ...] = ()  # extra lines: verification, shared weights, rounds
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Data flow between two boxes, labelled with the shapes it carries; `back` for loop state."""
+
+    src: str
+    dst: str
+    label: str
+    back: bool = False
+    repeat: int = 1
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A frame: a module's body or a rolled loop, nested through `parent`."""
+
+    id: str
+    label: str
+    parent: str | None
+    kind: ClusterKind
+    repeat: int = 1
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The whole view: what the renderers draw, without looking at the Trace's structure again."""
+
+    title: str
+    direction: Layout
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    clusters: tuple[Cluster, ...]
+    loops: tuple[Loop, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+    places: tuple[tuple[str, str], ...] = ()  # module call id -> node or cluster id that draws it
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a view graph as its diagram, through the renderer `archviz.api` registers."""
+        return display.show(self, "image/svg+xml")
+
+
+def lint(graph: Graph) -> list[str]:
+    """Return problems that would make the diagram lie: dangling edges, unknown clusters, cycles."""
+    problems = []
+    ids = [n.id for n in graph.nodes]
+    if len(ids) != len(set(ids)):
+        problems.append("duplicate node ids")
+    known = set(ids)
+    clusters = {c.id: c for c in graph.clusters}
+    for e in graph.edges:
+        if e.src not in known or e.dst not in known:
+            problems.append(f"edge {e.src} -> {e.dst} names a missing node")
+    for n in graph.nodes:
+        if n.cluster is not None and n.cluster not in clusters:
+            problems.append(f"node {n.id} is in unknown cluster {n.cluster}")
+    for c in graph.clusters:
+        seen, cur = set(), c.parent
+        while cur is not None:
+            if cur in seen or cur not in clusters:
+                problems.append(f"cluster {c.id} has a broken parent chain")
+                break
+            seen.add(cur)
+            cur = clusters[cur].parent
+    return problems

@@ -1,0 +1,54 @@
+"""The text of the view: tensor lines in boxes, edge labels, index expressions, state-row notes."""
+
+from __future__ import annotations
+
+from ..kinds import C_N_PATH, GETITEM, STATE_PATH, Direction
+from ..record import Call, TensorMeta, Trace, is_call_id, shape_text
+from .graph import Edge
+
+
+def tensor_lines(metas: tuple[TensorMeta, ...], limit: int = 6) -> tuple[str, ...]:
+    """One line per tensor (`data [31, 16]`, `[4] int64`); identical lines are counted, not repeated."""
+    counts: dict[str, int] = {}
+    for t in metas:
+        tail = t.path.rsplit(".", 1)[1] if "." in t.path else ""
+        line = (tail + " " if tail else "") + shape_text(t.shape) + ("" if t.dtype == "float32" else f" {t.dtype}")
+        counts[line] = counts.get(line, 0) + 1
+    lines = [line if n == 1 else f"{n} × {line}" for line, n in counts.items()]
+    if len(lines) > limit:
+        lines = [*lines[: limit - 1], f"+{len(lines) - limit + 1} more"]
+    return tuple(lines)
+
+
+def edge_label(src: str, dst: str, back: int, metas: list[TensorMeta]) -> Edge:
+    """The edge from `src` to `dst` carrying `metas`; `back` is the loop count of a recurrent edge."""
+    label = "\n".join(tensor_lines(tuple(metas), limit=4))
+    if back:
+        label += f" ×{back}"
+    return Edge(src, dst, label, back=bool(back), repeat=back or 1)
+
+
+def index_text(c: Call) -> str:
+    """`[:, 3]` for `x[:, 3]`, from the summarised index arguments."""
+    parts = [a.summary for a in c.args if a.path.startswith("args[1]")]
+    return "[" + ", ".join(parts) + "]" if parts else ""
+
+
+def state_row(trace: Trace, c: Call) -> str | None:
+    """`h_n[-2] = layer 1 forward` when an index picks one row of a recurrent module's final states."""
+    if c.name != GETITEM or not c.inputs or not c.inputs[0].producer:
+        return None
+    src = c.inputs[0]
+    if src.producer is None or not is_call_id(src.producer):
+        return None
+    owner = trace.call(src.producer)
+    cfg = owner.config
+    path = next((o.path for o in owner.outputs if o.tid == src.tid), "")
+    index = next((a.summary for a in c.args if a.path == "args[1]"), "")
+    if cfg is None or cfg.cell or not path.startswith(STATE_PATH) or not index.lstrip("-").isdigit():
+        return None
+    rows = cfg.num_layers * cfg.directions
+    row = int(index) % rows
+    which = "c_n" if path == C_N_PATH else "h_n"
+    side = (Direction.FORWARD, Direction.REVERSE)[row % cfg.directions]
+    return f"{which}[{index}] = layer {row // cfg.directions} {side}"
