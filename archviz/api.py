@@ -13,22 +13,28 @@ from .record import Trace
 display.register()  # records and view graphs show their diagrams in Jupyter
 
 
-def trace(model: Any, *args: Any, **kwargs: Any) -> Trace:
+def trace(model: Any, *args: Any, grad: bool = False, **kwargs: Any) -> Trace:
     """Trace `model(*args, **kwargs)` once and return the record, gate wiring included.
 
     The model is left as it was (no hooks, same training flags). In Jupyter the returned record
     displays as its diagram.
+
+    Args:
+        grad: trace with autograd on (default off, as under `torch.no_grad()`); archviz's own keyword,
+            not passed to the model.
     """
-    return app.with_gates(app.trace_live(model, args, kwargs), app.Options())
+    return app.with_gates(app.trace_live(model, args, kwargs, grad=grad), app.Options())
 
 
-def _target(target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], load: dict[str, Any]) -> tuple[Trace, str]:
+def _target(
+    target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], load: dict[str, Any], grad: bool
+) -> tuple[Trace, str]:
     if isinstance(target, Trace):
         return target, app.safe_stem(target.model_name)
     if isinstance(target, (str, os.PathLike)):
-        found = app.trace_file(str(target), **load)
+        found = app.trace_file(str(target), grad=grad, **load)
         return found.trace, found.stem
-    return trace(target, *args, **kwargs), app.safe_stem(type(target).__name__)
+    return trace(target, *args, grad=grad, **kwargs), app.safe_stem(type(target).__name__)
 
 
 def render(
@@ -44,6 +50,7 @@ def render(
     gates: str = "auto",
     direction: str = "TB",
     theme: str = "light",
+    grad: bool = False,
     **kwargs: Any,
 ) -> list[str]:
     """Write the same files as `archviz render` and return their paths.
@@ -55,9 +62,10 @@ def render(
         name: file stem (default: the file's stem or the model's class name).
         model, inputs: as `--model` and `--input` when `target` is a file.
         depth, unroll, gates, direction, theme: the view, as on the command line.
+        grad: trace with autograd on, as `--grad` (default off, as under `torch.no_grad()`).
     """
     chosen = app.parse_formats(formats if isinstance(formats, str) else ",".join(formats))
-    record, stem = _target(target, args, kwargs, {"model": model, "inputs": tuple(inputs)})
+    record, stem = _target(target, args, kwargs, {"model": model, "inputs": tuple(inputs)}, grad)
     options = app.Options(
         formats=chosen, depth=depth, unroll=unroll, gates=gates, direction=Layout(direction.upper()), theme=Theme(theme)
     )

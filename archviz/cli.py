@@ -108,12 +108,17 @@ def main() -> None:
     "--gates", default=GatesMode.AUTO.value, show_default=True, metavar="auto|all|none|PATH,...",
     help="Recurrent cells drawn open: auto (custom cells), all (also nn.LSTM/GRU/RNN), none, or module paths.",
 )  # fmt: skip
+@click.option(
+    "--grad", is_flag=True,
+    help="Trace with autograd on (default: off, as under torch.no_grad(); training-only branches such as "
+    "activation checkpointing then run as they do in training).",
+)  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
 @_handle_errors
 def render(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
     debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str,
-    max_nodes: int, gates: str, quiet: bool,
+    max_nodes: int, gates: str, grad: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Trace PATH's model and write its diagram and HTML report (svg,html by default) into the output folder."""
     options = app.Options(
@@ -124,7 +129,9 @@ def render(
         raise UsageError(f"--depth {depth}: the depth must be 0 or more.")
     progress = Progress(enabled=not quiet)
     with progress.stage("tracing"):
-        target = app.trace_file(path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device)
+        target = app.trace_file(
+            path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, grad=grad
+        )
     result = app.write(target.trace, target.stem, out, options, stage=progress.stage)
     for note in result.notes:
         click.echo(f"archviz: {note}", err=True)

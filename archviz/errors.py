@@ -29,6 +29,10 @@ class LoadUsageError(LoadError, UsageError):
     exit_code = 2
 
 
+class NoInputsError(LoadUsageError):
+    """The model was found, but nothing says what to call it with."""
+
+
 class TraceError(ArchvizError):
     """The forward pass could not be traced (nested trace, failing forward pass, bad output)."""
 

@@ -78,3 +78,25 @@ def tensor_shapes(value: object) -> list[tuple[int, ...]]:
 
     walk(value)
     return shapes
+
+
+MODELS = ROOT / "tests" / "models"
+
+
+def trace_file(path, model: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    """Trace a model file the way `archviz render` does, cells included."""
+    from archviz import app
+
+    target = app.trace_file(str(path), model=model, **kwargs)
+    return app.with_gates(target.trace, app.Options())
+
+
+def reads(trace, call) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    """Input path -> the name of the call that produced it (`input` for a model input, None if unseen)."""
+    from archviz.record import is_call_id
+
+    return {t.path: (trace.call(t.producer).name if is_call_id(t.producer) else t.producer) for t in call.inputs}
+
+
+def calls_named(trace, name: str) -> list:  # type: ignore[no-untyped-def]
+    return [c for c in trace.calls if c.name == name]

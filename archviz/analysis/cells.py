@@ -11,7 +11,7 @@ import dataclasses
 
 from ..kinds import CallKind
 from ..record import Call, Cell, Trace
-from . import builtin_cells, custom_cells, loops
+from . import builtin_cells, custom_cells, loop_cells, loops
 
 
 def annotate(trace: Trace, open_paths: tuple[str, ...] = ()) -> Trace:
@@ -44,5 +44,8 @@ def annotate(trace: Trace, open_paths: tuple[str, ...] = ()) -> Trace:
         if wanted and has_ops and call.name not in seen_custom:
             seen_custom.add(call.name)
             following = next((trace.call(c) for c, r in rolling.rep.items() if r == call.id), None)
-            found.append(custom_cells.analyse(trace, kids, call, f"cell-{len(found)}", steps(call), following))
+            cell = custom_cells.analyse(trace, kids, call, f"cell-{len(found)}", steps(call), following)
+            if cell.gates or call.name in open_paths:  # a module called per step without gates is no cell
+                found.append(cell)
+    found += loop_cells.loop_cells(trace, kids, rolling, len(found), seen_custom)
     return dataclasses.replace(trace, cells=tuple(found))

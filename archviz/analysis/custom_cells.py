@@ -12,7 +12,6 @@ import re
 from collections import Counter
 
 from ..kinds import (
-    ACTIVATION_OPS,
     ACTIVATION_SYMBOLS,
     ADD_OPS,
     INPUT_PRODUCER,
@@ -23,13 +22,14 @@ from ..kinds import (
     CellMode,
     WireKind,
 )  # fmt: skip
-from ..record import Call, Cell, Gate, TensorMeta, Trace, WireEdge, WireNode, is_call_id, shape_text
+from ..record import Call, Cell, Gate, TensorMeta, Trace, WireEdge, WireNode, is_call_id, named_path, shape_text
+from .ops import activation, round_product
 
 # What an activation is called when the source line does not name it.
 _ROLE_NAMES = {Activation.SIGMOID: "gate", Activation.TANH: "candidate", Activation.RELU: "activation"}
 
 
-def _targets(code: str) -> list[str]:
+def assigned_names(code: str) -> list[str]:
     """Names a source line assigns (`z = …` → [z]; `i, f = …` → [i, f]); [] if not an assignment."""
     try:
         tree = ast.parse(code.strip())
@@ -114,10 +114,8 @@ class _Cell:
 
 def _arg_label(call: Call, path: str) -> str:
     """`h (args[1])` when the forward's parameter name is known, else the path."""
-    m = re.match(r"args\[(\d+)\](.*)", path)
-    if m and int(m[1]) < len(call.arg_names):
-        return f"{call.arg_names[int(m[1])]}{m[2]} ({path})"
-    return path
+    named = named_path(path, call.arg_names)
+    return f"{named} ({path})" if named != path and path.startswith("args[") else path
 
 
 def _point_label(c: Call) -> str:
@@ -136,29 +134,38 @@ def _point_label(c: Call) -> str:
 
 
 def analyse(
-    trace: Trace, kids: dict[str | None, list[Call]], root: Call, cid: str, steps: int, following: Call | None = None
+    trace: Trace,
+    kids: dict[str | None, list[Call]],
+    root: Call,
+    cid: str,
+    steps: int,
+    following: Call | None = None,
+    back: tuple[WireEdge, ...] = (),
+    per_step: bool = False,
 ) -> Cell:
-    """Describe the wiring of custom cell call `root` (the first step's call; `following` is the second's)."""
+    """Describe the wiring of custom cell call `root` (the first step's call; `following` is the second's).
+
+    `back` adds recurrent edges the caller found; `per_step` notes how often each module runs per step
+    (for a loop written inside one forward, where the cell is one step of that loop).
+    """
     a = _Cell(trace, kids, root)
     kinds, names, used = _classify(a)
     state = _cell_state(a, names)
     rounds = _mogrifier_rounds(a, names)
     for c in a.members:  # tanh applied to the updated state is the output squashing, not a candidate
-        if state and names.get(c.id) == _ROLE_NAMES[Activation.TANH] and state in a.sources(c):
+        if state and names.get(c.id) == _ROLE_NAMES[Activation.TANH] and state in _through_norms(a, c):
             names[c.id] = f"tanh({names[state].split(' ')[0]})"
     shared = tuple((n, k) for n, k in used.items() if k > 1)
     notes = [f"{n}: called ×{k} in one step, shared weights" for n, k in shared]
+    if per_step:
+        notes += [f"{n}: called ×1 per step" for n, k in used.items() if k == 1]
     if rounds:
         notes.append(f"Mogrifier: {rounds} rounds before the gates")
     return Cell(
         cid, root.id, root.name, CellMode.CUSTOM, steps=steps, gates=_gate_table(a, kinds, names),
-        nodes=_wire_nodes(a, kinds, names), edges=_wire_edges(a, following), notes=tuple(notes), shared=shared,
+        nodes=_wire_nodes(a, kinds, names), edges=_wire_edges(a, following) + back, notes=tuple(notes), shared=shared,
         rounds=rounds,
     )  # fmt: skip
-
-
-def _activation(c: Call) -> Activation | None:
-    return ACTIVATION_OPS.get(c.name.strip("_")) if c.kind == CallKind.OP else None
 
 
 def _classify(a: _Cell) -> tuple[dict[str, WireKind], dict[str, str], Counter[str]]:
@@ -169,12 +176,13 @@ def _classify(a: _Cell) -> tuple[dict[str, WireKind], dict[str, str], Counter[st
     for c in a.members:
         code = c.source.code if c.source else ""
         op = c.name.strip("_") if c.kind == CallKind.OP else c.name
-        act = _activation(c)
+        act = activation(c)
         if c.kind == CallKind.MODULE:
             kinds[c.id] = WireKind.LINEAR
-            used[c.name] += 1
-        elif act is not None:
-            targets = _targets(code)
+            if c.params:  # a parameter-free module (nn.Tanh) shares no weights however often it runs
+                used[c.name] += 1
+        elif act is not None and _gates(a, c):
+            targets = assigned_names(code)
             single = len(targets) == 1 and _outermost_is(code, {c.name, op})
             names[c.id] = targets[0] if single else _ROLE_NAMES[act]
             kinds[c.id] = WireKind.GATE
@@ -185,10 +193,31 @@ def _classify(a: _Cell) -> tuple[dict[str, WireKind], dict[str, str], Counter[st
     return kinds, names, used
 
 
+def _gates(a: _Cell, act: Call) -> bool:
+    """A σ or tanh is a gate when its output scales another tensor: it reaches a product of two
+    tensors (`z * h`, `(1 - z) * n`, `2 * σ(·) * x`) through elementwise scalar steps only. ReLU never
+    is; a tanh feeding a Linear (additive attention's `v·tanh(W q + U k)`) is an activation."""
+    if activation(act) == Activation.RELU:
+        return False
+    if any(a.resolve(t) == act.id for t in a.root.outputs):
+        return True  # the cell's new state itself (an Elman cell's `h = tanh(W x + U h)`)
+    todo, seen = [act], set()
+    while todo:
+        c = todo.pop()
+        for user in a.consumers.get(c.id, []):
+            op = user.name.strip("_") if user.kind == CallKind.OP else ""
+            if op in MUL_OPS and len(user.inputs) >= 2:
+                return True
+            if user.id not in seen and len(user.inputs) == 1 and (op in MUL_OPS or op in ADD_OPS or op in SUB_OPS):
+                seen.add(user.id)
+                todo.append(user)  # `1 - z`, `2 * σ`: still the gate's value, rescaled
+    return False
+
+
 def _gate_table(a: _Cell, kinds: dict[str, WireKind], names: dict[str, str]) -> tuple[Gate, ...]:
     gates = []
     for c in a.members:
-        act = _activation(c)
+        act = activation(c)
         if kinds[c.id] == WireKind.GATE and act is not None:
             shape = c.outputs[0].shape if c.outputs else ()
             gates.append(Gate(names[c.id], act, shape, _feeding_weights(a, c), c.source.code if c.source else ""))
@@ -199,7 +228,7 @@ def _wire_nodes(a: _Cell, kinds: dict[str, WireKind], names: dict[str, str]) -> 
     root = a.root
     nodes = [WireNode("in:" + t.path, WireKind.INPUT, _arg_label(root, t.path), shape=t.shape) for t in root.inputs]
     for c in a.members:
-        act = _activation(c)
+        act = activation(c)
         label = ACTIVATION_SYMBOLS[act] if act is not None else _point_label(c)
         detail = c.source.code if c.source else ""
         shape = c.outputs[0].shape if c.outputs else ()
@@ -228,8 +257,22 @@ def _wire_edges(a: _Cell, following: Call | None) -> tuple[WireEdge, ...]:
     return tuple(dict.fromkeys(edges))
 
 
+def _is_norm(c: Call) -> bool:
+    """A normalisation layer (LayerNorm, BatchNorm1d, GroupNorm, RMSNorm): it rescales, it does not mix."""
+    return c.kind == CallKind.MODULE and re.fullmatch(r"\w*Norm(\dd)?", c.type) is not None
+
+
+def _through_norms(a: _Cell, c: Call) -> list[str]:
+    """The sources of `c`, looking through normalisation layers (`tanh(c_norm(c))` reads c)."""
+    found: list[str] = []
+    for src in a.sources(c):
+        call = a.trace.call(src) if is_call_id(src) else None
+        found += _through_norms(a, call) if call is not None and _is_norm(call) else [src]
+    return found
+
+
 def _feeding_weights(a: _Cell, c: Call) -> tuple[str, ...]:
-    """Linear layers upstream of an activation (through chunk/add/cat), with weight shapes."""
+    """Linear layers upstream of an activation (through chunk/add/cat and norms), with weight shapes."""
     out: list[str] = []
     todo, seen = list(a.sources(c)), set()
     while todo:
@@ -241,7 +284,9 @@ def _feeding_weights(a: _Cell, c: Call) -> tuple[str, ...]:
         if call.kind == CallKind.MODULE:
             w = ", ".join(f"{p.name} {shape_text(p.shape)}" for p in call.param_list)
             out.append(f"{call.name}: {w}" if w else call.name)
-        elif _activation(call) is None:
+            if _is_norm(call):
+                todo.extend(a.sources(call))
+        elif activation(call) is None:
             todo.extend(a.sources(call))
     return tuple(out)
 
@@ -255,7 +300,7 @@ def _cell_state(a: _Cell, names: dict[str, str]) -> str | None:
         srcs = a.sources(c)
         muls = [a.trace.call(s) for s in srcs if is_call_id(s) and a.trace.call(s).name.strip("_") in MUL_OPS]
         if len(muls) == 2 and any(any(s.startswith("in:") for s in a.sources(m)) for m in muls):
-            targets = _targets(c.source.code) if c.source else []
+            targets = assigned_names(c.source.code) if c.source else []
             names[c.id] = f"{targets[0] if targets else 'state'} (state update)"
             found = c.id
     return found
@@ -265,17 +310,11 @@ def _mogrifier_rounds(a: _Cell, names: dict[str, str]) -> int:
     """Count σ gates scaled by a constant that then rescale another tensor: `x = 2·σ(Q h) ⊙ x`."""
     rounds = 0
     for c in a.members:
-        if _activation(c) != Activation.SIGMOID:
-            continue
-        scaled = [m for m in a.consumers.get(c.id, []) if m.name.strip("_") in MUL_OPS and len(m.inputs) == 1]
-        if not scaled:
-            continue
-        for m in a.consumers.get(scaled[0].id, []):
-            if m.name.strip("_") in MUL_OPS and len(m.inputs) == 2:
-                rounds += 1
-                targets = _targets(m.source.code) if m.source else []
-                target = targets[0] if targets else "v"
-                names[c.id] = f"round {rounds}"
-                names[m.id] = f"round {rounds}: {target} ← 2σ(·)⊙{target}"
-                break
+        product = round_product(c, lambda cid: a.consumers.get(cid, []))
+        if product is not None:
+            rounds += 1
+            targets = assigned_names(product.source.code) if product.source else []
+            target = targets[0] if targets else "v"
+            names[c.id] = f"round {rounds}"
+            names[product.id] = f"round {rounds}: {target} ← 2σ(·)⊙{target}"
     return rounds

@@ -6,13 +6,13 @@ the r sigmoid of a GRU) stay two calls; only the same position in two steps is m
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..kinds import CallKind
 from ..record import Call, Trace, is_call_id
+from .ops import activation, round_product
 
 _MAX_CANDIDATES = 8  # how many later occurrences of a step's first call are tried as the period
 
@@ -76,7 +76,8 @@ def find_loops(trace: Trace, significant: Callable[[Call], bool]) -> Rolling:
         if significant(c):
             kids.setdefault(c.parent, []).append(c)
     sig = _signatures(trace, kids)
-    ends = _subtree_ends(trace)
+    ends = subtree_ends(trace)
+    users = _Users(trace)
     loops: list[Loop] = []
     rep: dict[str, str] = {}
     step_of: dict[str, tuple[str, int]] = {}
@@ -87,14 +88,14 @@ def find_loops(trace: Trace, significant: Callable[[Call], bool]) -> Rolling:
             if not _plausible(steps[0], count):
                 continue
             state = _state(trace, steps, ends)
-            if state is None:
+            if state is None or _has_round(steps[0], users):
                 continue
             loop = Loop(f"loop-{len(loops)}", parent, tuple(tuple(c.id for c in s) for s in steps), state)
             loops.append(loop)
             for k, step in enumerate(steps):
                 for a, b in zip(steps[0], step, strict=True):
                     _align(a, b, kids, rep, varies)
-                lo, hi = _index(step[0].id), ends[step[-1].id]
+                lo, hi = _span(steps, k, ends)
                 for i in range(lo, hi + 1):
                     step_of.setdefault(trace.calls[i].id, (loop.id, k))
     # Compose: a call in step 3 of an inner loop inside step 2 of an outer loop folds twice.
@@ -120,15 +121,20 @@ def _root(c: str, rep: dict[str, str]) -> str:
 
 
 def _signatures(trace: Trace, kids: dict[str | None, list[Call]]) -> dict[str, int]:
-    """Hash each call with its significant subtree; calls that differ anywhere hash apart."""
+    """Hash each call with its significant subtree; calls that differ anywhere hash apart.
+
+    The source line that made a call is part of it: a loop step is the same lines running again,
+    so two different lines that happen to run the same ops (`y = (x + b) * c; z = (y + d) * e`) are not.
+    """
     sig: dict[str, int] = {}
     for c in reversed(trace.calls):  # children come after parents in execution order
-        own = (c.kind, c.name if c.kind == CallKind.MODULE else c.type)
+        where = (c.source.file, c.source.line) if c.source is not None else None
+        own = (c.kind, c.name if c.kind == CallKind.MODULE else c.type, where)
         sig[c.id] = hash((own, tuple(sig[k.id] for k in kids.get(c.id, ()))))
     return sig
 
 
-def _subtree_ends(trace: Trace) -> dict[str, int]:
+def subtree_ends(trace: Trace) -> dict[str, int]:
     """Map each call id to the index of the last call inside it (its own index if a leaf)."""
     ends = {c.id: i for i, c in enumerate(trace.calls)}
     for i in range(len(trace.calls) - 1, -1, -1):
@@ -167,12 +173,44 @@ def _runs(seq: list[int]) -> list[tuple[int, int, int]]:
     return runs
 
 
+class _Users:
+    """The calls that read each call's outputs, built on first use."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.map: dict[str, list[Call]] | None = None
+
+    def __call__(self, call_id: str) -> list[Call]:
+        if self.map is None:
+            self.map = {}
+            for c in self.trace.calls:
+                for t in c.inputs:
+                    if is_call_id(t.producer):
+                        self.map.setdefault(t.producer, []).append(c)
+        return self.map.get(call_id, [])
+
+
+def _has_round(step: list[Call], users: _Users) -> bool:
+    """A Mogrifier's rounds are numbered one by one (`round 1` … `round 5`), never rolled into a loop,
+    even when a Python loop with shared Q and R layers runs them: a step that is itself a round is no
+    loop step (a time step that calls a Mogrifier cell is)."""
+    return any(round_product(c, users) is not None for c in step if activation(c) is not None)
+
+
+def _span(steps: list[list[Call]], k: int, ends: dict[str, int]) -> tuple[int, int]:
+    """Indices of the first and last call of step k, bookkeeping after its last significant call included
+    (the `.detach()` that hands a decoder's argmax token to the next step belongs to this step)."""
+    lo = _index(steps[k][0].id)
+    hi = _index(steps[k + 1][0].id) - 1 if k + 1 < len(steps) else ends[steps[k][-1].id]
+    return lo, hi
+
+
 def _state(trace: Trace, steps: list[list[Call]], ends: dict[str, int]) -> tuple[tuple[int, ...], ...] | None:
     """Shapes carried from each step into the next, or None when no step feeds the next."""
     shapes: dict[tuple[int, ...], None] = {}
-    for prev, cur in itertools.pairwise(steps):
-        lo, hi = _index(prev[0].id), ends[prev[-1].id]
-        start, stop = _index(cur[0].id), ends[cur[-1].id]
+    for k in range(len(steps) - 1):
+        lo, hi = _span(steps, k, ends)
+        start, stop = _span(steps, k + 1, ends)
         fed = False
         for call in trace.calls[start : stop + 1]:
             for t in call.inputs:

@@ -35,7 +35,25 @@ def summary_table(
             )  # fmt: skip
         except Exception as exc:
             raise TraceError(f"{os.path.basename(path)}: torchinfo could not summarise {name}: {exc}") from exc
-    return str(stats)
+    note = _count_tied_once(stats, module)  # corrects the totals before the table is written out
+    return str(stats) + ("\n" + note if note else "")
+
+
+def _count_tied_once(stats: Any, module: Any) -> str:
+    """torchinfo counts a tied weight (an embedding shared with the output layer) once per module that
+    holds it; correct its totals to count every parameter once, and say which weights are tied."""
+    groups: dict[int, list[str]] = {}
+    for name, p in module.named_parameters(remove_duplicate=False):
+        groups.setdefault(id(p), []).append(name)
+    tied = [names for names in groups.values() if len(names) > 1]
+    if not tied:
+        return ""
+    unique = list(module.parameters())  # each parameter once
+    stats.total_params = sum(p.numel() for p in unique)
+    stats.trainable_params = sum(p.numel() for p in unique if p.requires_grad)
+    stats.total_param_bytes = sum(p.numel() * p.element_size() for p in unique)
+    lines = [" = ".join(names) for names in tied]
+    return "Tied weights, counted once in the totals above: " + "; ".join(lines) + "\n"
 
 
 def _model_and_inputs(

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import LoadError
+from ..errors import LoadError, NoInputsError
 from ..record import Trace
 from ..view.names import file_stem
 
@@ -106,6 +106,8 @@ def _model_mode(r: _Request) -> Trace | NoModel:
         if during_import.trace is not None and during_import.trace.failure is not None:
             capture.remember_exception(load_error.__cause__)
             return during_import.trace
+        if during_import.trace is not None and isinstance(load_error, NoInputsError):
+            return during_import.trace  # a pasted script: build, make inputs, call — that call is drawn
         raise load_error
     if isinstance(found, loader.Loaded):
         return capture.trace_model(
@@ -151,8 +153,8 @@ def last_exception() -> BaseException | None:
     return capture.last_exception()
 
 
-def trace_live(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Trace:
+def trace_live(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], grad: bool = False) -> Trace:
     """Trace `model(*args, **kwargs)` once (an nn.Module already built, e.g. in a notebook)."""
     from .. import capture
 
-    return capture.trace_model(model, args, kwargs, name=type(model).__name__)
+    return capture.trace_model(model, args, kwargs, name=type(model).__name__, grad=grad)

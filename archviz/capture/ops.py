@@ -76,3 +76,24 @@ def op_name(func: Any) -> tuple[str, str]:
 def is_bookkeeping(name: str, has_tensor_output: bool, tensor_inputs: int) -> bool:
     """Shape queries, dtype/device moves, and calls that neither make a tensor nor combine two."""
     return name in BOOKKEEPING_NAMES or (not has_tensor_output and tensor_inputs <= 1)
+
+
+# Python's in-place operators, which PyTorch runs as these methods.
+_IN_PLACE_DUNDERS = frozenset(
+    {"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__",
+     "__imatmul__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__"}
+)  # fmt: skip
+
+
+def may_write(name: str, kwargs: dict[str, Any]) -> bool:
+    """Whether an op can write its inputs in place: `add_`, `x[i] = v`, `x += y`, `out=`, `inplace=True`.
+
+    PyTorch names every in-place op with a trailing underscore; checking versions only for these
+    keeps the common op cheap.
+    """
+    return (
+        (name.endswith("_") and not name.endswith("__"))
+        or name in _IN_PLACE_DUNDERS
+        or "out" in kwargs
+        or bool(kwargs.get("inplace"))
+    )

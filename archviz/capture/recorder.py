@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-import weakref
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
@@ -17,10 +17,11 @@ from torch import nn
 
 from .. import record
 from ..kinds import INPUT_PRODUCER, CallKind
+from . import tensors
 from . import verify as gate_verify
-from .ops import is_bookkeeping, op_name
+from .ops import is_bookkeeping, may_write, op_name
 from .sourceloc import SourceFinder
-from .walk import dtype_name, tensor_meta, walk_args
+from .walk import dtype_name, walk_args
 
 
 def _no_torch_function() -> Any:
@@ -33,55 +34,104 @@ def _is_builtin_leaf(module: nn.Module) -> bool:
     return type(module).__module__.startswith("torch.") and not module._modules
 
 
+def is_script(module: nn.Module) -> bool:
+    """A TorchScript module (scripted or traced): it runs outside Python, so nothing inside is seen."""
+    return isinstance(module, torch.jit.ScriptModule)
+
+
+def tied_parameters(model: nn.Module) -> dict[int, tuple[str, ...]]:
+    """Parameters reachable under more than one name (tied weights), by object id."""
+    names: dict[int, list[str]] = {}
+    for name, p in model.named_parameters(remove_duplicate=False):
+        names.setdefault(id(p), []).append(name)
+    return {k: tuple(v) for k, v in names.items() if len(v) > 1}
+
+
+def _callee(module_path: str) -> str:
+    """How a module is named where it is called: `cells` for `cells.0`, `drop` for `encoder.drop`."""
+    parts = [p for p in module_path.split(".") if p and not p.isdigit()]
+    return parts[-1] if parts else ""
+
+
+@dataclass
+class _Open:
+    """What a module call remembers from its pre-hook until its post-hook."""
+
+    inputs: list[tuple[str, torch.Tensor]]
+    versions: list[tuple[torch.Tensor, int]]
+    reader: tensors.Reader
+
+
 class Recorder:
     """Mutable scratch state of one trace; `freeze` turns it into a Trace."""
 
-    def __init__(self, names: dict[int, str], finder: SourceFinder) -> None:
+    def __init__(
+        self, names: dict[int, str], finder: SourceFinder, tied: dict[int, tuple[str, ...]] | None = None
+    ) -> None:
         self.names = names
+        self.tied = tied or {}
         self.finder = finder
         self.calls: list[dict[str, Any]] = []
         self.stack: list[int] = []  # indices of open module calls
         self.skip_depth = 0  # >0 while inside a built-in leaf module
-        self.tensors: dict[int, tuple[Any, str, str | None]] = {}
-        self.next_tid = 0
+        self.table = tensors.TensorTable()
+        self.open: dict[int, _Open] = {}  # call index -> its pre-hook's view of the inputs
         self.failure: record.Failure | None = None
         self.busy = False
         self.composite: tuple[FrameType, int] | None = None
         self.saved_profile: Any = None
         self.closed = False  # set once the recorded call has returned (script mode)
         self.verify = True
+        self.grad = False  # whether autograd was on during the recorded pass
         self.arg_cache: dict[type, tuple[str, ...]] = {}
         self.static: dict[int, dict[str, Any]] = {}  # per module, valid while the model is alive
 
     # ---- tensors -------------------------------------------------------------------------
 
-    def _tid(self, t: torch.Tensor) -> tuple[str, str | None]:
-        key = id(t)
-        entry = self.tensors.get(key)
-        if entry is not None and entry[0]() is t:
-            return entry[1], entry[2]
-        tid = f"t-{self.next_tid:04d}"
-        self.next_tid += 1
-        self.tensors[key] = (weakref.ref(t), tid, None)
-        return tid, None
-
-    def _produce(self, t: torch.Tensor, producer: str) -> None:
-        tid, _ = self._tid(t)
-        ref = self.tensors[id(t)][0]
-        self.tensors[id(t)] = (ref, tid, producer)
-
     def metas(self, items: list[tuple[str, torch.Tensor]]) -> tuple[record.TensorMeta, ...]:
-        out = []
-        for path, t in items:
-            tid, producer = self._tid(t)
-            out.append(tensor_meta(path, t, tid, producer))
-        return tuple(out)
+        return tuple(self.table.read(path, t) for path, t in items)
 
     def mark_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[record.TensorMeta, ...]:
-        tensors, _ = walk_args(args, kwargs)
-        for _, t in tensors:
-            self._produce(t, INPUT_PRODUCER)
-        return self.metas(tensors)
+        found, _ = walk_args(args, kwargs)
+        for path, t in found:
+            self.table.made(path, t, INPUT_PRODUCER)
+        return self.metas(found)
+
+    def _reader(
+        self, frame: FrameType | None, callee: str, method: bool = False, module: bool = False
+    ) -> tensors.Reader:
+        """How the user's line at `frame` reads a call's arguments (for hand-backs)."""
+        return tensors.Reader(frame, callee, method, module)
+
+    def _results(
+        self, call: dict[str, Any], output: Any, found: list[tuple[str, torch.Tensor]],
+        before: list[tuple[torch.Tensor, int]], reader: tensors.Reader, inner_from: int | None = None,
+    ) -> None:  # fmt: skip
+        """Record what a call wrote in place and returned: new versions, hand-backs, new tensors.
+
+        `found` are the call's input tensors (in the order of `call["inputs"]`); `before` their
+        versions, for the calls that may write in place. `inner_from`: for a module call, the index of
+        its first inner call; a write an inner call already recorded stays that call's.
+        """
+        wrote = tensors.written(before)
+        for t in wrote.values():
+            producer = self.table.producer(t)
+            inner = inner_from is not None and record.is_call_id(producer) and int(producer[5:]) >= inner_from
+            if not inner:
+                self.table.wrote(t, call["id"])
+        results, _ = walk_args(output, None, root="output")
+        given = {id(t) for _, t in found}
+        metas = []
+        for path, t in results:
+            key = id(t)
+            if key in given and key not in wrote:
+                read_as = next(m for (_, i), m in zip(found, call["inputs"], strict=True) if i is t)
+                metas.append(self.table.handed_back(path, t, call["id"], reader.site, read_as))
+            else:
+                metas.append(self.table.made(path, t, call["id"]))
+        call["outputs"] = tuple(metas)
+        if inner_from is not None:
+            self.table.done(call["id"], list(given))
 
     # ---- calls ---------------------------------------------------------------------------
 
@@ -120,20 +170,27 @@ class Recorder:
         try:
             with _no_torch_function():
                 self._close_composite_if_left(None)
-                tensors, others = walk_args(args, kwargs)
+                found, others = walk_args(args, kwargs)
                 static = self._static(module)
+                source, _, frame = self.finder.site(sys._getframe(1))
+                reader = self._reader(frame, _callee(static["name"]), module=True)
+                cid = record.call_id(len(self.calls))
+                inputs = tuple(self.table.read(path, t, reader, cid) for path, t in found)
                 idx = self._new_call(
                     CallKind.MODULE,
                     static["name"],
                     static["type"],
-                    source=self.finder.find(sys._getframe(1))[0] or static["source"],
-                    inputs=self.metas(tensors),
+                    source=source or static["source"],
+                    inputs=inputs,
                     args=tuple(record.ArgMeta(p, s) for p, s in others),
                     params=static["params"],
                     param_list=static["param_list"],
                     module_id=id(module),
                     arg_names=static["arg_names"],
+                    notes=static["notes"],
                 )
+                self.open[idx] = _Open(found, tensors.snapshot(found), reader)
+                self.table.enter(cid)
                 self.stack.append(idx)
                 if static["leaf"]:
                     self.skip_depth = 1
@@ -144,20 +201,32 @@ class Recorder:
         """What does not change between calls of one module: computed once per module."""
         info = self.static.get(id(module))
         if info is None:
+            name = self.names.get(id(module), type(module).__name__)
+            script = is_script(module)
             info = {
-                "name": self.names.get(id(module), type(module).__name__),
-                "type": type(module).__name__,
-                "source": self._forward_source(module),
+                "name": name,
+                "type": getattr(module, "original_name", None) or type(module).__name__,
+                "source": None if script else self._forward_source(module),
                 "params": sum(p.numel() for p in module.parameters()),
                 "param_list": tuple(
                     record.ParamMeta(n, tuple(p.shape), dtype_name(p.dtype), p.requires_grad)
                     for n, p in module.named_parameters(recurse=False)
                 ),
-                "arg_names": self._arg_names(type(module)),
-                "leaf": _is_builtin_leaf(module),
+                "arg_names": () if script else self._arg_names(type(module)),
+                "leaf": script or _is_builtin_leaf(module),
+                "notes": (("TorchScript: not traced inside",) if script else ()) + self._tied_notes(name, module),
             }
             self.static[id(module)] = info
         return info
+
+    def _tied_notes(self, name: str, module: nn.Module) -> tuple[str, ...]:
+        notes = []
+        for own, p in module.named_parameters(recurse=False):
+            here = f"{name}.{own}" if name else own
+            others = [n for n in self.tied.get(id(p), ()) if n != here]
+            if others:
+                notes.append(f"{own} tied with {', '.join(others)}")
+        return tuple(notes)
 
     def _arg_names(self, cls: type[nn.Module]) -> tuple[str, ...]:
         names = self.arg_cache.get(cls)
@@ -203,14 +272,14 @@ class Recorder:
             return
         idx = self.stack.pop()
         call = self.calls[idx]
+        opened = self.open.pop(idx, None)
+        self.table.leave(call["id"])
         exc = sys.exc_info()[1]
         if exc is not None and output is None:
             self._fail(idx, exc)
             return
-        tensors, _ = walk_args(output, None, root="output")
-        call["outputs"] = self.metas(tensors)
-        for _, t in tensors:
-            self._produce(t, call["id"])
+        if opened is not None:
+            self._results(call, output, opened.inputs, opened.versions, opened.reader, inner_from=idx + 1)
         if isinstance(module, gate_verify.RECURRENT):
             # The gate wiring is drawn only if it reproduces this very call's outputs.
             call["config"] = gate_verify.config(module)
@@ -228,20 +297,24 @@ class Recorder:
             return func(*args, **kwargs)
         self.busy = True
         try:
-            source, composite = self.finder.find(sys._getframe(2))
-            self._close_composite_if_left(composite)
-            if composite is not None and self.composite is None:
-                self._open_composite(composite)
-            name, qual = op_name(func)
-            tensors, others = walk_args(args, kwargs)
-            idx = self._new_call(
-                CallKind.OP,
-                name,
-                qual,
-                source=source,
-                inputs=self.metas(tensors),
-                args=tuple(record.ArgMeta(p, s) for p, s in others),
-            )
+            with _no_torch_function():  # reading metadata must not come back through the mode
+                source, composite, frame = self.finder.site(sys._getframe(2))
+                self._close_composite_if_left(composite)
+                if composite is not None and self.composite is None:
+                    self._open_composite(composite)
+                name, qual = op_name(func)
+                found, others = walk_args(args, kwargs)
+                reader = self._reader(frame, name, method=qual.startswith("Tensor."))
+                inputs = tuple(self.table.read(path, t, reader) for path, t in found)
+                idx = self._new_call(
+                    CallKind.OP,
+                    name,
+                    qual,
+                    source=source,
+                    inputs=inputs,
+                    args=tuple(record.ArgMeta(p, s) for p, s in others),
+                )
+                before = tensors.snapshot(found) if may_write(name, kwargs) else []
         finally:
             self.busy = False
         try:
@@ -251,12 +324,10 @@ class Recorder:
             raise
         self.busy = True
         try:
-            tensors, _ = walk_args(out, None, root="output")
-            call = self.calls[idx]
-            call["outputs"] = self.metas(tensors)
-            call["bookkeeping"] = is_bookkeeping(name, bool(tensors), len(call["inputs"]))
-            for _, t in tensors:
-                self._produce(t, call["id"])
+            with _no_torch_function():
+                call = self.calls[idx]
+                self._results(call, out, found, before, reader)
+                call["bookkeeping"] = is_bookkeeping(name, bool(call["outputs"]), len(call["inputs"]))
         finally:
             self.busy = False
         return out
@@ -266,13 +337,13 @@ class Recorder:
     def _open_composite(self, frame: FrameType) -> None:
         code = frame.f_code
         names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-        tensors, others = walk_args((), {n: frame.f_locals.get(n) for n in names}, plain_kwargs=True)
+        found, others = walk_args((), {n: frame.f_locals.get(n) for n in names}, plain_kwargs=True)
         idx = self._new_call(
             CallKind.FUNCTION,
             code.co_name,
             "torch.nn.utils.rnn." + code.co_name,
             source=self.finder.find(frame.f_back)[0] if frame.f_back else None,
-            inputs=self.metas(tensors),
+            inputs=self.metas(found),
             args=tuple(record.ArgMeta(p, s) for p, s in others),
         )
         self.composite = (frame, idx)
@@ -299,11 +370,9 @@ class Recorder:
             return
         was_busy, self.busy = self.busy, True
         try:
-            tensors, _ = walk_args(result, None, root="output")
+            found, _ = walk_args(result, None, root="output")
             call = self.calls[idx]
-            call["outputs"] = self.metas(tensors)
-            for _, t in tensors:
-                self._produce(t, call["id"])
+            call["outputs"] = tuple(self.table.made(path, t, call["id"]) for path, t in found)
         finally:
             self.busy = was_busy
 
@@ -314,4 +383,5 @@ class Recorder:
         for c in self.calls:
             c = {k: v for k, v in c.items() if k != "module_id"}
             calls.append(record.Call(**c))
+        self.open.clear()
         return record.Trace(calls=tuple(calls), failure=self.failure, **trace_fields)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Self
 
+import torch
 from torch import nn
 
 from .. import record
-from .recorder import Recorder
+from .recorder import Recorder, tied_parameters
 from .sourceloc import SourceFinder
 from .tracer import RecordingMode, exclusive, hook_all, keep_model_state, trace_fields
 
@@ -34,6 +35,7 @@ class ScriptCapture:
         self.called: tuple[nn.Module, tuple[Any, ...]] | None = None  # the live module and arguments
         self._stack: contextlib.ExitStack | None = None
         self._other: nn.Module | None = None
+        self._mode: RecordingMode | None = None
 
     def __enter__(self) -> Self:
         stack = contextlib.ExitStack()
@@ -44,7 +46,7 @@ class ScriptCapture:
             stack.callback(pre.remove)
             post = nn.modules.module.register_module_forward_hook(self._global_post, always_call=True)
             stack.callback(post.remove)
-            stack.enter_context(RecordingMode(self.rec))
+            stack.callback(self._stop_recording)
         except BaseException:
             stack.close()
             raise
@@ -59,13 +61,25 @@ class ScriptCapture:
             if self.root is not None:
                 self.trace = self.rec.freeze(
                     **trace_fields(
-                        self.root, type(self.root).__name__, self.source_file, self.rec, self.inputs, self.output
+                        self.root,
+                        getattr(self.root, "original_name", None) or type(self.root).__name__,
+                        self.source_file,
+                        self.rec,
+                        self.inputs,
+                        self.output,
                     )
                 )
+
+    def _stop_recording(self) -> None:
+        if self._mode is not None:
+            mode, self._mode = self._mode, None
+            mode.__exit__(None, None, None)
 
     def _global_pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         if self.done or self.rec.stack or self.rec.skip_depth or self._other is not None:
             return
+        if torch.jit.is_tracing():
+            return  # torch.jit.trace running the model (at build time): its own pass, not the script's
         self.seen += 1
         if self.seen != self.want:
             self._other = module  # another top-level call: its children are not top-level
@@ -73,13 +87,19 @@ class ScriptCapture:
         assert self._stack is not None
         self.root = module
         self.called = (module, args)
+        self.rec.grad = torch.is_grad_enabled()  # a script runs as written: its own grad mode
         self.rec.names = {id(m): n for n, m in module.named_modules()}
+        self.rec.tied = tied_parameters(module)
         self.rec.busy = True
         self.inputs = self.rec.mark_inputs(args, {})
         self.rec.busy = False
         keep_model_state(self._stack, list(module.modules()))
         # The root is handled by the global hooks; its children get hooks that see kwargs.
         hook_all(self._stack, [m for m in dict.fromkeys(module.modules()) if m is not module], self.rec)
+        # Ops are recorded only while this call runs: outside it (importing, building, torch.jit.trace
+        # checking its graphs) the script runs exactly as it would without archviz.
+        self._mode = RecordingMode(self.rec)
+        self._mode.__enter__()
         self.rec.module_pre(module, args, {})
 
     def _global_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
@@ -93,3 +113,4 @@ class ScriptCapture:
         self.rec.module_post(module, output, args)
         self.output = output
         self.done = self.rec.closed = True
+        self._stop_recording()

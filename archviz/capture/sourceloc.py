@@ -47,6 +47,11 @@ class SourceFinder:
 
     def find(self, frame: FrameType | None) -> tuple[record.Source | None, FrameType | None]:
         """Return the user's source location and the outermost grouped torch helper frame."""
+        source, composite, _ = self.site(frame)
+        return source, composite
+
+    def site(self, frame: FrameType | None) -> tuple[record.Source | None, FrameType | None, FrameType | None]:
+        """The user's source location, the outermost grouped torch helper frame, and the user's frame."""
         composite = None
         while frame is not None and frame.f_code.co_filename.startswith(self.skip[1]):
             frame = frame.f_back  # archviz's own hook frames
@@ -56,11 +61,11 @@ class SourceFinder:
             if filename.startswith(self.skip[1]):
                 break  # reached whoever called archviz: the call has no line in the user's code
             if not self.is_skipped(filename):
-                return self._source(code, frame.f_lineno), composite
+                return self._source(code, frame.f_lineno), composite, frame
             if code.co_name in COMPOSITES and filename.endswith(_RNN_UTILS):
                 composite = frame
             frame = frame.f_back
-        return None, composite
+        return None, composite, None
 
     def definition(self, code: CodeType) -> record.Source:
         """Where a function is defined (used for the root call, which no user line makes)."""

@@ -19,7 +19,7 @@ from torch.overrides import TorchFunctionMode
 
 from .. import record
 from ..errors import TraceError
-from .recorder import Recorder
+from .recorder import Recorder, is_script, tied_parameters
 from .sourceloc import SourceFinder
 from .walk import walk_args
 
@@ -62,15 +62,36 @@ def exclusive() -> Iterator[None]:
 
 
 def hook_all(stack: contextlib.ExitStack, modules: list[nn.Module], rec: Recorder) -> None:
+    """Hook every module; TorchScript modules refuse hooks, so their calls are seen by global hooks.
+
+    A TorchScript module runs outside Python: its own call is recorded (as one opaque box), nothing
+    inside it, and its submodules are never called from Python at all.
+    """
+
     def pre(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         rec.module_pre(module, args, kwargs)
 
     def post(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
         rec.module_post(module, output, args, kwargs)
 
+    inside_script = {id(sub) for m in modules if is_script(m) for sub in m.modules()}
     for m in modules:
-        stack.callback(m.register_forward_pre_hook(pre, with_kwargs=True).remove)
-        stack.callback(m.register_forward_hook(post, with_kwargs=True, always_call=True).remove)
+        if id(m) not in inside_script:
+            stack.callback(m.register_forward_pre_hook(pre, with_kwargs=True).remove)
+            stack.callback(m.register_forward_hook(post, with_kwargs=True, always_call=True).remove)
+    scripts = {id(m) for m in modules if is_script(m)}
+    if scripts:
+
+        def script_pre(module: nn.Module, args: tuple[Any, ...]) -> None:
+            if id(module) in scripts:
+                rec.module_pre(module, args, {})
+
+        def script_post(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+            if id(module) in scripts:
+                rec.module_post(module, output, args, {})
+
+        stack.callback(nn.modules.module.register_module_forward_pre_hook(script_pre).remove)
+        stack.callback(nn.modules.module.register_module_forward_hook(script_post, always_call=True).remove)
 
 
 def keep_model_state(stack: contextlib.ExitStack, modules: list[nn.Module]) -> None:
@@ -106,13 +127,14 @@ def trace_fields(
     outs, _ = walk_args(output, None, root="output") if output is not None else ([], [])
     return {
         "model_name": name,
-        "model_class": type(model).__name__,
+        "model_class": getattr(model, "original_name", None) or type(model).__name__,
         "source_file": source_file,
         "inputs": inputs,
         "outputs": rec.metas(outs),
         "meta": (
             ("torch", torch.__version__),
             ("training", str(model.training)),
+            ("autograd", "on" if rec.grad else "off"),
             ("output_type", type(output).__name__),
             *_param_totals(model),
         ),
@@ -146,8 +168,9 @@ def trace_model(
     kwargs = kwargs or {}
     modules = list(dict.fromkeys(model.modules()))
     names = {id(m): n for n, m in model.named_modules()}
-    rec = Recorder(names, SourceFinder(root_dir))
+    rec = Recorder(names, SourceFinder(root_dir), tied_parameters(model))
     rec.verify = verify
+    rec.grad = grad
     output = None
     with exclusive(), _no_gc(), contextlib.ExitStack() as stack:
         keep_model_state(stack, modules)
@@ -166,7 +189,8 @@ def trace_model(
             output = None
         finally:
             rec.busy = True
-    return rec.freeze(**trace_fields(model, name, source_file, rec, inputs, output))
+        # frozen with the GC still paused: the collector would walk every record made so far
+        return rec.freeze(**trace_fields(model, name, source_file, rec, inputs, output))
 
 
 def remember_exception(exc: BaseException | None) -> None:

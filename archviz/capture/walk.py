@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -73,6 +74,11 @@ def walk_args(
 def _walk(obj: Any, path: str, tensors: list[tuple[str, torch.Tensor]], others: list[tuple[str, str]]) -> None:
     if isinstance(obj, torch.Tensor):
         tensors.append((path, obj))
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):  # also Hugging Face's ModelOutput
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name, None)
+            if value is not None:
+                _walk(value, f"{path}.{f.name}", tensors, others)
     elif isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple, PackedSequence
         for name in obj._fields:
             value = getattr(obj, name)

@@ -50,7 +50,7 @@ def _node_label(n: Node) -> str:
     fill, ink = COLOURS[paint]
     rows: list[str] = []
     if n.kind in (NodeKind.INPUT, NodeKind.OUTPUT):
-        rows.append(_row(n.subtitle if n.subtitle in ("output",) else f"{n.title} {n.subtitle}", bold=True))
+        rows.append(_row(n.subtitle if n.kind == NodeKind.OUTPUT else f"{n.title} {n.subtitle}", bold=True))
         rows.extend(_row(s) for s in (n.outputs or n.inputs))
     elif n.kind == NodeKind.MODULE or n.kind == NodeKind.FUNCTION:
         rows.append(_row(n.title or n.subtitle, bold=True))

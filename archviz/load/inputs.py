@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import LoadError, LoadUsageError
+from ..errors import LoadError, LoadUsageError, NoInputsError
 from .userfile import user_line
 
 _DTYPES = {
@@ -61,10 +62,11 @@ def find_inputs(
         gen = torch.Generator().manual_seed(INPUT_SEED)
         return tuple(parse_input(s, vocab, gen, meta) for s in specs), {}
     if "example_inputs" not in ns:
-        raise LoadUsageError(
+        raise NoInputsError(
             f"{base}: no inputs for the forward pass. Give them with `--input 3x5x10` (repeat for several "
             "arguments; `long:8x20` for token ids), or define `example_inputs()` in the file returning a tensor, "
-            "a tuple of positional arguments or a dict of keyword arguments."
+            "a tuple of positional arguments or a dict of keyword arguments; or, when the file calls its model "
+            "itself, run it with `--script`."
         )
     value: Any = ns["example_inputs"]
     if callable(value):
@@ -104,10 +106,18 @@ def move_to(
     def move(v: Any) -> Any:
         if isinstance(v, torch.Tensor):
             return torch.empty(v.shape, dtype=v.dtype, device="meta") if where.type == "meta" else v.to(where)
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return dataclasses.replace(v, **{f.name: move(getattr(v, f.name)) for f in dataclasses.fields(v) if f.init})
+        if isinstance(v, tuple) and hasattr(v, "_fields"):  # a namedtuple takes its fields as arguments
+            return type(v)(*(move(x) for x in v))
         if isinstance(v, (tuple, list)):
             return type(v)(move(x) for x in v)
         if isinstance(v, dict):
-            return {k: move(x) for k, x in v.items()}
+            moved = {k: move(x) for k, x in v.items()}
+            try:
+                return moved if type(v) is dict else type(v)(moved)  # OrderedDict and friends keep their type
+            except TypeError:
+                return moved
         return v
 
     try:

@@ -28,16 +28,50 @@ def check_path(path: str) -> str:
     return os.path.abspath(path)
 
 
+def _inside(module: ModuleType, folder: str) -> bool:
+    file = getattr(module, "__file__", None)
+    return isinstance(file, str) and os.path.abspath(file).startswith(folder + os.sep)
+
+
+def _sibling_names(folder: str) -> set[str]:
+    """Module names a file in `folder` imports from beside it: `layers` for layers.py or layers/__init__.py."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return set()
+    names = {e[:-3] for e in entries if e.endswith(".py")}
+    names |= {e for e in entries if os.path.isfile(os.path.join(folder, e, "__init__.py"))}
+    return names
+
+
 @contextlib.contextmanager
 def user_path(path: str) -> Iterator[None]:
-    """Put the model file's folder first on sys.path while its code runs, so sibling imports work."""
-    folder = os.path.dirname(path)
+    """Put the model file's folder first on sys.path while its code runs, so sibling imports work.
+
+    Each model file gets its own siblings: a module of the same name imported earlier from elsewhere
+    (another model file's `layers.py`) is set aside while this file runs, and the siblings this file
+    imported are forgotten afterwards, so the next file in the same process imports its own.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    siblings = _sibling_names(folder)
+    set_aside = {
+        name: mod
+        for name, mod in list(sys.modules.items())
+        if name.split(".")[0] in siblings and not _inside(mod, folder)
+    }
+    for name in set_aside:
+        del sys.modules[name]
+    had = set(sys.modules)
     sys.path.insert(0, folder)
     try:
         yield
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(folder)
+        for name, mod in list(sys.modules.items()):
+            if name not in had and name.split(".")[0] in siblings and _inside(mod, folder):
+                del sys.modules[name]
+        sys.modules.update(set_aside)
 
 
 def _compile(path: str) -> None:

@@ -4,7 +4,7 @@ Imports nothing of archviz but `errors` and `kinds`, and no torch.
 """
 
 from .cells import Cell, Check, Gate, RecurrentConfig, WireEdge, WireNode
-from .text import shape_text
+from .text import named_path, shape_text
 from .trace import SCHEMA_VERSION, ArgMeta, Call, Failure, ParamMeta, Source, TensorMeta, Trace, call_id, is_call_id
 
 __all__ = [
@@ -24,5 +24,6 @@ __all__ = [
     "WireNode",
     "call_id",
     "is_call_id",
+    "named_path",
     "shape_text",
 ]

@@ -99,6 +99,8 @@ class Call:
         config: settings of a built-in recurrent module, else None.
         check: verdict of recomputing a built-in recurrent module's outputs from its weights.
         arg_names: a module's forward parameter names, for labelling args[i].
+        notes: what else a reader of this call should know (`TorchScript: not traced inside`,
+            `weight tied with decoder.weight`).
     """
 
     id: str
@@ -118,6 +120,7 @@ class Call:
     config: RecurrentConfig | None = None
     check: Check | None = None
     arg_names: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..kinds import (
     Role,
     WireKind,
 )
-from ..record import Call, Cell, TensorMeta, Trace, WireNode, is_call_id
+from ..record import Call, Cell, TensorMeta, Trace, WireNode, is_call_id, named_path
 from . import stacks
 from .graph import Cluster, Edge, Graph, Node, View
 from .labels import edge_label, index_text, state_row, tensor_lines
@@ -84,6 +84,9 @@ class _Builder:
                     self.open_builtin.add(call_id)
             elif mode == GatesMode.NONE and not named:
                 self.closed_custom.add(call_id)
+        # nn.LSTMCell & co, opened: one cell step drawn in place of the module box.
+        self.cell_nodes = {cid for cid in self.open_builtin if (cfg := self.trace.call(cid).config) and cfg.cell}
+        self.open_builtin -= self.cell_nodes
         self.open_out: dict[str, dict[str, str]] = {}
 
     # ---- which call is drawn how ------------------------------------------------------
@@ -150,7 +153,8 @@ class _Builder:
         for i, t in enumerate(trace.inputs):
             nid = f"in-{i}"
             self.input_ids[t.tid] = nid
-            nodes[nid] = Node(nid, NodeKind.INPUT, "input", t.path, outputs=tensor_lines((t,)))
+            shown = named_path(t.path, trace.calls[0].arg_names) if trace.calls else t.path
+            nodes[nid] = Node(nid, NodeKind.INPUT, "input", shown, outputs=tensor_lines((t,)))
         clusters: dict[str, Cluster] = {}
         self.extra_edges: list[Edge] = []
         for c in trace.calls:
@@ -183,7 +187,7 @@ class _Builder:
             nodes[nid] = Node(nid, NodeKind.OUTPUT, "output", t.path, inputs=tensor_lines((t,)))
             src = self.source(t)
             if src is not None:
-                edges.setdefault((src, nid, 0), []).append(t)
+                edges.setdefault((src, nid, 0, ""), []).append(t)
         root = trace.calls[0] if trace.calls else None
         title = f"{trace.model_name}: {trace.model_class}" + (f" ({trace.source_file})" if trace.source_file else "")
         notes = []
@@ -193,7 +197,8 @@ class _Builder:
             title=title,
             direction=self.view.direction,
             nodes=tuple(nodes.values()),
-            edges=tuple(edge_label(s, d, b, metas) for (s, d, b), metas in edges.items()) + tuple(self.extra_edges),
+            edges=tuple(edge_label(s, d, b, metas, role) for (s, d, b, role), metas in edges.items())
+            + tuple(self.extra_edges),
             clusters=tuple(clusters.values()),
             loops=self.rolling.loops,
             notes=tuple(notes),
@@ -228,17 +233,17 @@ class _Builder:
         return self._cluster_for_call(self.trace.call(call_id).parent)
 
     def _cluster_label(self, c: Call) -> str:
-        label = f"{c.name}: {c.type}"
+        parts = []
         for cell in self.cells.get(c.id, []):
-            label += " — gates " + ", ".join(g.name for g in cell.gates if not g.name.startswith("round"))
-            if cell.rounds:
-                label += f"; {cell.rounds} Mogrifier rounds"
-        return label
+            gates = [g.name for g in cell.gates if not g.name.startswith("round")]
+            parts += ["gates " + ", ".join(gates)] if gates else []
+            parts += [f"{cell.rounds} Mogrifier rounds"] if cell.rounds else []
+        return f"{c.name}: {c.type}" + (" — " + "; ".join(parts) if parts else "")
 
     def _notes(self, c: Call) -> tuple[str, ...]:
-        notes: list[str] = []
+        notes: list[str] = list(c.notes)
         cells = self.cells.get(c.id, [])
-        if cells and not cells[0].custom:
+        if cells and not cells[0].custom and c.id not in self.cell_nodes:
             gates = " ".join(g.name for g in cells[0].gates)
             layout = f"{len({x.layer for x in cells})} layer(s) × {len({x.direction for x in cells})} direction(s)"
             check = c.check
@@ -247,7 +252,7 @@ class _Builder:
                 else f"gates not drawn: {check.note if check else 'not verified'}"
             )  # fmt: skip
             notes += [f"gates {gates} · {layout}", verdict]
-        elif cells:
+        elif cells and cells[0].custom:
             notes.append("gates " + ", ".join(g.name for g in cells[0].gates))
         if c.kind == CallKind.MODULE and c.name in self.shared:
             notes.append(f"shared weights: called ×{self.shared[c.name]} per step")
@@ -262,13 +267,21 @@ class _Builder:
     def _node(self, c: Call) -> Node:
         step = self.rolling.step.get(c.id)
         repeat = self.loop_count[step[0]] if step is not None else 1
+        if c.id in self.cell_nodes:  # an opened cell: its one step, the gates in its drill-in
+            cell = self.cells[c.id][0]
+            kind, subtitle = NodeKind.CELL, f"{c.type}: one step" + (f" ×{repeat}" if repeat > 1 else "")
+            inputs: tuple[str, ...] = ()
+            outputs = stacks.cell_lines(cell)
+        else:
+            kind, subtitle = NodeKind(c.kind), c.type
+            inputs, outputs = tensor_lines(c.inputs), tensor_lines(c.outputs)
         return Node(
             id=c.id,
-            kind=NodeKind(c.kind),
+            kind=kind,
             title=c.name if c.name != GETITEM else "getitem " + index_text(c),
-            subtitle=c.type,
-            inputs=tensor_lines(c.inputs),
-            outputs=tensor_lines(c.outputs),
+            subtitle=subtitle,
+            inputs=inputs,
+            outputs=outputs,
             params=c.params,
             call=c.id,
             cluster=self._cluster_of(c.id),
@@ -289,9 +302,9 @@ class _Builder:
             return self.trace.call(failure.call).error
         return None
 
-    def _edges(self, nodes: dict[str, Node]) -> dict[tuple[str, str, int], list[TensorMeta]]:
-        edges: dict[tuple[str, str, int], list[TensorMeta]] = {}
-        seen: set[tuple[tuple[str, str, int], str, tuple[int, ...]]] = set()
+    def _edges(self, nodes: dict[str, Node]) -> dict[tuple[str, str, int, str], list[TensorMeta]]:
+        edges: dict[tuple[str, str, int, str], list[TensorMeta]] = {}
+        seen: set[tuple[tuple[str, str, int, str], str, tuple[int, ...]]] = set()
         for c in self.trace.calls:
             if self.role[c.id] != Role.NODE:
                 continue
@@ -303,7 +316,8 @@ class _Builder:
                 back = self._back_count(t.producer, c.id)
                 if src is None or (src == dst and not back):  # a self edge only for loop state
                     continue
-                key = (src, dst, back)
+                role = stacks.cell_input_role(t.path) if dst in self.cell_nodes else ""
+                key = (src, dst, back, role)
                 if (key, t.path, t.shape) not in seen:  # a set: `stack` of 1000 steps has 1000 inputs
                     seen.add((key, t.path, t.shape))
                     edges.setdefault(key, []).append(t)

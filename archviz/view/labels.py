@@ -20,9 +20,10 @@ def tensor_lines(metas: tuple[TensorMeta, ...], limit: int = 6) -> tuple[str, ..
     return tuple(lines)
 
 
-def edge_label(src: str, dst: str, back: int, metas: list[TensorMeta]) -> Edge:
-    """The edge from `src` to `dst` carrying `metas`; `back` is the loop count of a recurrent edge."""
-    label = "\n".join(tensor_lines(tuple(metas), limit=4))
+def edge_label(src: str, dst: str, back: int, metas: list[TensorMeta], role: str = "") -> Edge:
+    """The edge from `src` to `dst` carrying `metas`; `back` is the loop count of a recurrent edge and
+    `role` what the tensors are to the receiver (`h(t−1)` into a recurrent cell)."""
+    label = (role + " " if role else "") + "\n".join(tensor_lines(tuple(metas), limit=4))
     if back:
         label += f" ×{back}"
     return Edge(src, dst, label, back=bool(back), repeat=back or 1)

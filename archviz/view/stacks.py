@@ -49,19 +49,37 @@ def expand(
     return opened.nodes, opened.edges, opened.box, opened.emits
 
 
+def cell_lines(cell: Cell) -> tuple[str, ...]:
+    """What a cell box says: its gates, x(t) → h(t) shapes, and whether the wiring was verified."""
+    gates = " ".join(f"{g.name}:{'σ' if g.activation == Activation.SIGMOID else g.activation}" for g in cell.gates)
+    status = "verified" if cell.check is not None and cell.check.verified else "not verified"
+    x = next((n.shape for n in cell.nodes if n.id == "x"), ())
+    h = next((n.shape for n in cell.nodes if n.id == "h1"), ())
+    lines = (f"gates {gates}", f"x(t) {shape_text(x)} → h(t) {shape_text(h)}" if x else "", status)
+    return tuple(s for s in lines if s)
+
+
+# What each argument of nn.LSTMCell / GRUCell / RNNCell is, by its path in the call.
+_CELL_ROLES = {
+    "args[0]": "x(t)", "kwargs['input']": "x(t)", "args[1]": "h(t−1)", "kwargs['hx']": "h(t−1)",
+    "args[1][0]": "h(t−1)", "kwargs['hx'][0]": "h(t−1)", "args[1][1]": "c(t−1)", "kwargs['hx'][1]": "c(t−1)",
+}  # fmt: skip
+
+
+def cell_input_role(path: str) -> str:
+    """`h(t−1)` for the `args[1][0]` of an nn.LSTMCell call, and so on; '' for anything else."""
+    return _CELL_ROLES.get(path, "")
+
+
 def _layer(opened: Opened, call: Call, cfg: RecurrentConfig, mine: list[Cell], k: int, prev: str) -> str:
     """One layer's cell nodes, their concatenation and dropout; returns the node the next layer reads."""
     cid, inside = call.id, opened.box.id
     for cell in mine:
         nid = f"{cid}:{cell.id}"
-        gates = " ".join(f"{g.name}:{'σ' if g.activation == Activation.SIGMOID else g.activation}" for g in cell.gates)
-        status = "verified" if cell.check is not None and cell.check.verified else "not verified"
-        x = next((n.shape for n in cell.nodes if n.id == "x"), ())
         h = next((n.shape for n in cell.nodes if n.id == "h1"), ())
-        lines = (f"gates {gates}", f"x(t) {shape_text(x)} → h(t) {shape_text(h)}" if x else "", status)
         title = f"layer {k} {cell.direction}" if not cfg.cell else call.name
         opened.nodes.append(
-            Node(nid, NodeKind.CELL, title, f"{cell.kind} cell ×{cell.steps}", outputs=tuple(s for s in lines if s),
+            Node(nid, NodeKind.CELL, title, f"{cell.kind} cell ×{cell.steps}", outputs=cell_lines(cell),
                  call=cid, cluster=inside, repeat=cell.steps, cells=(cell.id,))
         )  # fmt: skip
         opened.edges.append(Edge(prev, nid, "x(t)" if k == 0 else "layer input"))

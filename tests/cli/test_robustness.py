@@ -524,7 +524,7 @@ def test_debug_shows_the_traceback_of_a_usage_error(tmp_path):
     path = write(tmp_path, "noinputs.py", LINEAR_MODEL)
     result = run("render", path, "-o", tmp_path / "out", "--debug")
     assert result.exit_code == 2
-    assert "Traceback" in result.stderr and "LoadUsageError" in result.stderr
+    assert "Traceback" in result.stderr and "NoInputsError" in result.stderr
 
 
 # ---------------------------------------------------------------------------------------------

@@ -196,6 +196,16 @@ def failure_section(trace: Trace, graph: Graph) -> dict[str, str] | None:
     }
 
 
+def _traced(meta: dict[str, str]) -> str:
+    """How the forward pass ran: training or eval mode, autograd on or off."""
+    mode = "training mode" if meta.get("training") == "True" else "eval mode"
+    grad = meta.get("autograd")
+    if grad is None:
+        return mode
+    how = "autograd on (--grad)" if grad == "on" else "autograd off, as under torch.no_grad() (--grad turns it on)"
+    return f"{mode}, {how}"
+
+
 def view_model(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], notes: list[str]) -> dict[str, Any]:
     """Everything the template shows, as plain data (strings, numbers, lists, dicts, Markup)."""
     panels, layers = panels_and_layers(trace, graph)
@@ -215,6 +225,7 @@ def view_model(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], note
         "archviz_version": __version__,
         "torch_version": meta.get("torch", "?"),
         "date": _dt.date.today().isoformat(),
+        "traced": _traced(meta),
         "svg": inline_svg(svgs.get(stem, "")),
         "layers": layers,
         "cells": cells,

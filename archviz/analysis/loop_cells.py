@@ -1,0 +1,117 @@
+"""Cells written as a loop inside one forward: one step of the loop is the cell (torchaudio's `_CustomLSTM`).
+
+When a module's own `forward` loops over time and gates with σ/tanh right there (not inside a submodule
+called per step), the first step's calls are analysed as a custom cell: its inputs are the values that
+enter the step from outside it, its outputs the values that leave it (to the next step or after the
+loop), and each value one step hands to the next is a recurrent edge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from ..kinds import CallKind
+from ..record import Call, Cell, TensorMeta, Trace, WireEdge, is_call_id
+from . import custom_cells
+from .loops import Loop, Rolling, subtree_ends
+from .ops import activation
+
+_FOR = re.compile(r"^\s*(?:async\s+)?for\s+([A-Za-z_]\w*)\s+in\b")
+
+
+def _index(call_id: str) -> int:
+    return int(call_id[5:])
+
+
+def _name(trace: Trace, t: TensorMeta, fallback: str) -> str:
+    """The variable a tensor was bound to where it was made (`h`, `c`, `gates`), else `fallback`."""
+    if not is_call_id(t.producer):
+        return fallback
+    producer = trace.call(t.producer)
+    code = producer.source.code if producer.source else ""
+    targets = custom_cells.assigned_names(code)
+    if len(targets) == 1:
+        return targets[0]
+    loop = _FOR.match(code)
+    return loop[1] if loop else fallback
+
+
+class _Step:
+    """The calls of one loop step (bookkeeping after its last call included) and what crosses its border."""
+
+    def __init__(self, trace: Trace, lp: Loop, k: int, ends: dict[str, int]) -> None:
+        first = _index(lp.steps[k][0])
+        last = _index(lp.steps[k + 1][0]) - 1 if k + 1 < lp.count else ends[lp.steps[k][-1]]
+        self.calls = trace.calls[first : last + 1]
+        self.ids = {c.id for c in self.calls}
+
+    def entering(self) -> list[TensorMeta]:
+        """Tensors read in the step that were made outside it, once each."""
+        seen: dict[str, TensorMeta] = {}
+        for c in self.calls:
+            for t in c.inputs:
+                if t.producer not in self.ids and t.tid not in seen:
+                    seen[t.tid] = t
+        return list(seen.values())
+
+
+def _gates_directly(step: list[Call]) -> bool:
+    """The step itself applies σ or tanh (not only inside modules it calls)."""
+    return any(c.kind == CallKind.OP and activation(c) is not None for c in step)
+
+
+def loop_cells(
+    trace: Trace, kids: dict[str | None, list[Call]], rolling: Rolling, first_id: int, taken: set[str]
+) -> list[Cell]:
+    """A custom cell for each loop inside one module's forward that gates directly; `taken`: module paths
+    already analysed as cells (they are skipped, and the new ones are added)."""
+    ends = subtree_ends(trace)
+    found: list[Cell] = []
+    for lp in rolling.loops:
+        if lp.parent is None or lp.count < 2 or rolling.rep.get(lp.steps[0][0], lp.steps[0][0]) != lp.steps[0][0]:
+            continue
+        parent = trace.call(lp.parent)
+        step0 = [trace.call(cid) for cid in lp.steps[0]]
+        if (
+            parent.kind != CallKind.MODULE
+            or parent.config is not None
+            or parent.name in taken
+            or not _gates_directly(step0)
+        ):
+            continue
+        cell = _analyse(trace, kids, parent, lp, step0, ends, f"cell-{first_id + len(found)}")
+        if cell.gates:
+            taken.add(parent.name)
+            found.append(cell)
+    return found
+
+
+def _analyse(
+    trace: Trace, kids: dict[str | None, list[Call]], parent: Call, lp: Loop, step0: list[Call],
+    ends: dict[str, int], cid: str,
+) -> Cell:  # fmt: skip
+    first, second = _Step(trace, lp, 0, ends), _Step(trace, lp, 1, ends)
+    inputs = []
+    for t in first.entering():
+        inputs.append(dataclasses.replace(t, path=_name(trace, t, t.path)))
+    # What leaves step one: what step two reads from it (the state), and what later calls read.
+    outputs: dict[str, TensorMeta] = {}
+    back: list[WireEdge] = []
+    for t in second.entering():
+        if t.producer in first.ids:
+            name = _name(trace, t, "state")
+            outputs.setdefault(t.tid, dataclasses.replace(t, path=name))
+            into = next((i.path for i in inputs if i.path == name), None)
+            if into is not None:
+                back.append(WireEdge("out:" + name, "in:" + into, t.shape, back=True))
+    for c in trace.calls[_index(lp.steps[-1][0]) :]:
+        for t in c.inputs:
+            if t.producer in first.ids and c.id not in first.ids and t.tid not in outputs:
+                outputs[t.tid] = dataclasses.replace(t, path=_name(trace, t, "output"))
+    root = dataclasses.replace(parent, inputs=tuple(inputs), outputs=tuple(outputs.values()))
+    step_kids = {**kids, parent.id: step0}
+    cell = custom_cells.analyse(trace, step_kids, root, cid, lp.count, back=tuple(back), per_step=True)
+    return dataclasses.replace(
+        cell, notes=(*cell.notes, f"a loop inside {parent.name or 'the model'}.forward: one step of ×{lp.count}")
+    )
