@@ -26,6 +26,7 @@ class NodeKind(StrEnum):
     INPUT = "input"
     OUTPUT = "output"
     CELL = "cell"  # one layer and direction of an opened nn.LSTM/GRU/RNN
+    REFERENCE = "reference"  # a far reader's pointer to a shared input's maker
 
 
 class Paint(StrEnum):
@@ -39,6 +40,7 @@ class Paint(StrEnum):
     ERROR = "error"
     GATE = "gate"
     CELL = "cell"
+    REFERENCE = "reference"
 
 
 class ClusterKind(StrEnum):
@@ -46,6 +48,7 @@ class ClusterKind(StrEnum):
 
     MODULE = "module"
     LOOP = "loop"
+    REPEAT = "repeat"  # sibling layers of one structure, folded into one
 
 
 class Role(StrEnum):

@@ -23,13 +23,13 @@ def annotate(trace: Trace, open_paths: tuple[str, ...] = ()) -> Trace:
     """
     rolling = loops.rolling_for(trace, all_ops=False)
     kids: dict[str | None, list[Call]] = trace.children()
-    steps_of = {lp.id: lp.count for lp in rolling.loops}
-    first_steps = {cid for lp in rolling.loops for cid in lp.steps[0]}
+    steps_of = {lp.id: lp.count for lp in rolling.time_loops}
+    first_steps = {cid for lp in rolling.time_loops for cid in lp.steps[0]}
     found: list[Cell] = []
     seen_custom: set[str] = set()
 
     def steps(call: Call) -> int:
-        where = rolling.step.get(call.id)
+        where = rolling.time_step(call.id)
         return steps_of[where[0]] if where else 1
 
     for call in trace.calls:

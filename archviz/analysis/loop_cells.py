@@ -68,7 +68,7 @@ def loop_cells(
     already analysed as cells (they are skipped, and the new ones are added)."""
     ends = subtree_ends(trace)
     found: list[Cell] = []
-    for lp in rolling.loops:
+    for lp in rolling.time_loops:
         if lp.parent is None or lp.count < 2 or rolling.rep.get(lp.steps[0][0], lp.steps[0][0]) != lp.steps[0][0]:
             continue
         parent = trace.call(lp.parent)

@@ -1,5 +1,8 @@
 """Find recurrence in a Trace: runs of identical steps inside one parent call, each feeding the next.
 
+Two kinds: a **loop over time** runs the same calls of the same modules from the same source lines
+again (`for t in range(T): h = cell(x[t], h)`); a **repeat** runs sibling modules of the same
+structure from the same call site, each feeding the next (`for layer in self.layers: x = layer(x)`).
 Steps are aligned call by call in execution order, so two different ops of one step (the z and
 the r sigmoid of a GRU) stay two calls; only the same position in two steps is merged.
 """
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..kinds import CallKind
 from ..record import Call, Trace, is_call_id
@@ -32,10 +35,11 @@ class Loop:
     parent: str | None
     steps: tuple[tuple[str, ...], ...]
     state: tuple[tuple[int, ...], ...]
+    repeat: bool = False  # sibling layers of one structure (`layers.0–11`), not one step over time
 
     @property
     def count(self) -> int:
-        """Number of steps (T)."""
+        """Number of steps (T), or of layers for a repeat."""
         return len(self.steps)
 
 
@@ -45,8 +49,19 @@ class Rolling:
 
     loops: tuple[Loop, ...]
     rep: dict[str, str]  # call id -> id of the aligned call in the loop's first step
-    step: dict[str, tuple[str, int]]  # call id -> (loop id, step index) for calls in loops
+    step: dict[str, tuple[str, int]]  # call id -> (loop id, step index) of the outermost loop it is in
     varies: frozenset[str]  # representatives whose shapes differ between steps
+    within: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)  # every loop a call is in
+
+    @property
+    def time_loops(self) -> tuple[Loop, ...]:
+        """The loops over time (repeats of layers left out)."""
+        return tuple(lp for lp in self.loops if not lp.repeat)
+
+    def time_step(self, call_id: str) -> tuple[str, int] | None:
+        """(loop id, step index) of the innermost loop over time that `call_id` runs in, if any."""
+        timed = [place for place in self.within.get(call_id, ()) if place[0].startswith("loop-")]
+        return timed[-1] if timed else None
 
 
 def _index(call_id: str) -> int:
@@ -69,20 +84,20 @@ def rolling_for(trace: Trace, all_ops: bool) -> Rolling:
     return result
 
 
-def find_loops(trace: Trace, significant: Callable[[Call], bool]) -> Rolling:
-    """Detect loops among the significant calls of `trace` and fold later steps onto the first."""
+def find_loops(trace: Trace, significant: Callable[[Call], bool], repeats: bool = True) -> Rolling:
+    """Detect loops (and, with `repeats`, repeated layers) among the significant calls of `trace`,
+    and fold later steps onto the first."""
     kids: dict[str | None, list[Call]] = {}
     for c in trace.calls:
         if significant(c):
             kids.setdefault(c.parent, []).append(c)
     sig = _signatures(trace, kids)
+    shape = _signatures(trace, kids, by_structure=True) if repeats else {}
     ends = subtree_ends(trace)
     users = _Users(trace)
-    loops: list[Loop] = []
-    rep: dict[str, str] = {}
-    step_of: dict[str, tuple[str, int]] = {}
-    varies: set[str] = set()
+    found: list[tuple[Loop, list[list[Call]]]] = []
     for parent, children in kids.items():
+        covered: set[int] = set()
         for start, period, count in _runs([sig[c.id] for c in children]):
             steps = [children[start + k * period : start + (k + 1) * period] for k in range(count)]
             if not _plausible(steps[0], count):
@@ -90,21 +105,61 @@ def find_loops(trace: Trace, significant: Callable[[Call], bool]) -> Rolling:
             state = _state(trace, steps, ends)
             if state is None or _has_round(steps[0], users):
                 continue
-            loop = Loop(f"loop-{len(loops)}", parent, tuple(tuple(c.id for c in s) for s in steps), state)
-            loops.append(loop)
-            for k, step in enumerate(steps):
-                for a, b in zip(steps[0], step, strict=True):
-                    _align(a, b, kids, rep, varies)
-                lo, hi = _span(steps, k, ends)
-                for i in range(lo, hi + 1):
-                    step_of.setdefault(trace.calls[i].id, (loop.id, k))
+            found.append((Loop("", parent, tuple(tuple(c.id for c in s) for s in steps), state), steps))
+            covered.update(range(start, start + period * count))
+        if not shape:
+            continue
+        seq = [shape[c.id] if i not in covered else -1 - i for i, c in enumerate(children)]
+        for start, period, count in _runs(seq):
+            steps = [children[start + k * period : start + (k + 1) * period] for k in range(count)]
+            state = _state(trace, steps, ends) if _layers(steps) and not _has_round(steps[0], users) else None
+            if state is not None:
+                found.append((Loop("", parent, tuple(tuple(c.id for c in s) for s in steps), state, True), steps))
+    return _fold(trace, kids, found, ends)
+
+
+def _fold(
+    trace: Trace, kids: dict[str | None, list[Call]], found: list[tuple[Loop, list[list[Call]]]], ends: dict[str, int]
+) -> Rolling:
+    """Number the loops in execution order and fold every later step onto the first."""
+    found.sort(key=lambda item: _index(item[0].steps[0][0]))
+    numbers = {True: 0, False: 0}
+    rep: dict[str, str] = {}
+    step_of: dict[str, tuple[str, int]] = {}
+    within: dict[str, list[tuple[str, int]]] = {}
+    varies: set[str] = set()
+    loops = []
+    for draft, steps in found:
+        loop_id = f"{'repeat' if draft.repeat else 'loop'}-{numbers[draft.repeat]}"
+        numbers[draft.repeat] += 1
+        loops.append(Loop(loop_id, draft.parent, draft.steps, draft.state, draft.repeat))
+        for k, step in enumerate(steps):
+            for a, b in zip(steps[0], step, strict=True):
+                _align(a, b, kids, rep, varies)
+            lo, hi = _span(steps, k, ends)
+            for i in range(lo, hi + 1):
+                within.setdefault(trace.calls[i].id, []).append((loop_id, k))
+    for call, places in within.items():
+        step_of[call] = places[0]  # loops come in execution order: the outermost first
     # Compose: a call in step 3 of an inner loop inside step 2 of an outer loop folds twice.
     final = {c: _root(c, rep) for c in rep}
-    loops.sort(key=lambda lp: _index(lp.steps[0][0]))
-    renamed = {lp.id: f"loop-{i}" for i, lp in enumerate(loops)}
-    loops = [Loop(renamed[lp.id], lp.parent, lp.steps, lp.state) for lp in loops]
-    step_of = {c: (renamed[lid], k) for c, (lid, k) in step_of.items()}
-    return Rolling(tuple(loops), final, step_of, frozenset(_root(v, rep) for v in varies))
+    roots = frozenset(_root(v, rep) for v in varies)
+    return Rolling(tuple(loops), final, step_of, roots, {c: tuple(p) for c, p in within.items()})
+
+
+def _layers(steps: list[list[Call]]) -> bool:
+    """A run of sibling layers worth folding: module calls with their own names in each step (the same
+    module again would be a loop over time), and the same input and output shapes all along."""
+    if not any(c.kind == CallKind.MODULE for c in steps[0]):
+        return False
+    if [c.name for c in steps[0]] == [c.name for c in steps[1]]:
+        return False
+
+    def shapes(step: list[Call]) -> list[tuple[tuple[int, ...], ...]]:
+        return [tuple(t.shape for t in c.inputs) + tuple(t.shape for t in c.outputs) for c in step]
+
+    first = shapes(steps[0])
+    return all(shapes(step) == first for step in steps[1:])
 
 
 def _plausible(step: list[Call], count: int) -> bool:
@@ -120,16 +175,21 @@ def _root(c: str, rep: dict[str, str]) -> str:
     return c
 
 
-def _signatures(trace: Trace, kids: dict[str | None, list[Call]]) -> dict[str, int]:
+def _signatures(trace: Trace, kids: dict[str | None, list[Call]], by_structure: bool = False) -> dict[str, int]:
     """Hash each call with its significant subtree; calls that differ anywhere hash apart.
 
     The source line that made a call is part of it: a loop step is the same lines running again,
     so two different lines that happen to run the same ops (`y = (x + b) * c; z = (y + d) * e`) are not.
+    `by_structure` hashes module paths with their indices left out (`layers.#.attn`), so sibling
+    layers of one structure hash alike.
     """
     sig: dict[str, int] = {}
     for c in reversed(trace.calls):  # children come after parents in execution order
         where = (c.source.file, c.source.line) if c.source is not None else None
-        own = (c.kind, c.name if c.kind == CallKind.MODULE else c.type, where)
+        name = c.name if c.kind == CallKind.MODULE else c.type
+        if by_structure and c.kind == CallKind.MODULE:
+            name = ".".join("#" if part.isdigit() else part for part in name.split(".")) + "/" + c.type
+        own = (c.kind, name, where)
         sig[c.id] = hash((own, tuple(sig[k.id] for k in kids.get(c.id, ()))))
     return sig
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from ..draw import dot, drill, graphviz
 from ..errors import ArchvizError, TraceError, UsageError
 from ..kinds import IMAGE_FORMATS, Format, GatesMode, Layout, OpsMode, Theme
 from ..record import Trace
-from ..view import Graph, View, fit, lint, parse_gates
+from ..view import Graph, View, lint, parse_gates
+from ..view.fit import Budget, Fitted, fit, shrink, too_big
 from ..view.names import safe_stem
 from .files import ensure_dir, write_atomic
 
@@ -97,28 +99,55 @@ def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _n
     if options.depth is not None and options.depth < 0:
         raise UsageError(f"--depth {options.depth}: the depth must be 0 or more.")
     stem = safe_stem(stem)
+    budget = Budget(max_nodes=options.max_nodes)
     with stage("finding gates and loops"):
         trace = with_gates(trace, options) if not trace.cells else trace
-        g, note = fit(trace, options.view(), options.max_nodes)
-    problems = lint(g)
-    if problems:
-        raise TraceError(
-            f"{stem}: archviz built an inconsistent diagram ({'; '.join(problems[:3])}); please report this."
-        )
-    result = Written(notes=[note] if note else [], trace=trace)
+        fitted = fit(trace, options.view(), budget)
+    result = Written(trace=trace)
     ensure_dir(out)
     files = _Files(out, options.formats, result.paths, stage)
     image = next((f for f in IMAGE_FORMATS if f in options.formats), Format.SVG)
-    dot_text = dot.to_dot(g, theme=options.theme, links=drill.links(trace, g, stem, image))
+    g, dot_text, main_svg = _main_diagram(trace, fitted, budget, stem, options, image, files, result.notes)
     files.text(stem, Format.DOT, dot_text)
     files.text(stem, Format.JSON, trace.to_json())
-    diagrams = [(stem, dot_text)] + [(d.name, d.dot) for d in drill.drill_ins(trace, stem, image)]
-    svgs = {name: files.diagram(name, text, keep_dot=name != stem) for name, text in diagrams}
+    svgs = {stem: files.diagram(stem, dot_text, keep_dot=False, svg=main_svg)}
+    for d in drill.drill_ins(trace, stem, image):
+        svgs[d.name] = files.diagram(d.name, d.dot, keep_dot=True)
     if Format.HTML in options.formats:
         files.text(
             stem, Format.HTML, _report(trace, g, stem, {k: v for k, v in svgs.items() if v}, result.notes, stage)
         )
     return result
+
+
+def _main_diagram(
+    trace: Trace, fitted: Fitted, budget: Budget, stem: str, options: Options, image: Format, files: _Files,
+    notes: list[str],
+) -> tuple[Graph, str, str]:  # fmt: skip
+    """The main view, its DOT and its SVG: laid out once, and again smaller while the picture is too big."""
+    while True:
+        problems = lint(fitted.graph)
+        if problems:
+            raise TraceError(
+                f"{stem}: archviz built an inconsistent diagram ({'; '.join(problems[:3])}); please report this."
+            )
+        g = fitted.graph
+        dot_text = dot.to_dot(g, theme=options.theme, links=drill.links(trace, g, stem, image))
+        svg = files.layout(stem, dot_text, Format.SVG).decode("utf-8") if files.draws_images else ""
+        size = _svg_size(svg)
+        why = too_big(*size, budget) if size else None
+        smaller = shrink(trace, fitted, why, budget) if why else None
+        if smaller is None:
+            notes += [fitted.note] if fitted.note else []
+            if why:
+                notes.append(f"{why}; no smaller view was left to draw.")
+            return g, dot_text, svg
+        fitted = smaller
+
+
+def _svg_size(svg: str) -> tuple[float, float] | None:
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg[:2000])
+    return (float(m[1]), float(m[2])) if m else None
 
 
 def _report(trace: Trace, g: Graph, stem: str, svgs: dict[str, str], notes: list[str], stage: Stage) -> str:
@@ -137,26 +166,35 @@ class _Files:
     written: list[str]
     stage: Stage
 
+    @property
+    def draws_images(self) -> bool:
+        return any(f in self.formats for f in (*IMAGE_FORMATS, Format.HTML))
+
     def text(self, name: str, fmt: Format, text: str | bytes) -> None:
         if fmt in self.formats:
             self.written.append(write_atomic(os.path.join(self.out, f"{name}.{fmt}"), text))
 
-    def diagram(self, name: str, dot_text: str, keep_dot: bool) -> str:
-        """Lay out one diagram in every image format asked for; return its SVG ('' if not made)."""
+    def layout(self, name: str, dot_text: str, fmt: Format) -> bytes:
+        """Lay out `dot_text` as `fmt`; when Graphviz is missing or fails, keep the diagram's source."""
+        try:
+            with self.stage(f"laying out {name}.{fmt}"):
+                return graphviz.render(dot_text, fmt)
+        except ArchvizError:
+            if Format.DOT not in self.formats:
+                self.written.append(write_atomic(os.path.join(self.out, f"{name}.dot"), dot_text))
+            raise
+
+    def diagram(self, name: str, dot_text: str, keep_dot: bool, svg: str | None = None) -> str:
+        """Write one diagram in every image format asked for; return its SVG ('' if not made)."""
         if keep_dot:
             self.text(name, Format.DOT, dot_text)
-        svg = ""
+        made = ""
         for fmt in IMAGE_FORMATS:
             if fmt not in self.formats and not (fmt == Format.SVG and Format.HTML in self.formats):
                 continue
-            try:
-                with self.stage(f"laying out {name}.{fmt}"):
-                    data = graphviz.render(dot_text, fmt)
-            except ArchvizError:  # keep the diagram's source when Graphviz is missing or fails
-                if Format.DOT not in self.formats:
-                    self.written.append(write_atomic(os.path.join(self.out, f"{name}.dot"), dot_text))
-                raise
             if fmt == Format.SVG:
-                svg = data.decode("utf-8")
-            self.text(name, fmt, data)
-        return svg
+                made = svg if svg else self.layout(name, dot_text, fmt).decode("utf-8")
+                self.text(name, fmt, made)
+            else:
+                self.text(name, fmt, self.layout(name, dot_text, fmt))
+        return made

@@ -21,6 +21,7 @@ COLOURS = {
     Paint.ERROR: ("#fecaca", "#991b1b"),
     Paint.GATE: ("#fde68a", "#92400e"),
     Paint.CELL: ("#ede9fe", "#5b21b6"),
+    Paint.REFERENCE: ("#f8fafc", "#64748b"),
 }
 LEGEND = (
     (Paint.MODULE, "module"), (Paint.OP, "op"), (Paint.GATE, "gate (σ, tanh)"), (Paint.CELL, "recurrent cell"),
@@ -59,6 +60,10 @@ def _node_label(n: Node) -> str:
         rows.extend(_row("out " + s, size=10) for s in n.outputs)
         if n.params:
             rows.append(_row(f"params {n.params:,}", size=10))
+    elif n.kind == NodeKind.REFERENCE:  # a pointer to a shared input's maker: its name and the shape
+        rows.append(_row(f"↗ {n.title}", size=9))
+        rows.append(_row(n.subtitle, size=9))
+        return _table(rows, fill, ink, pad=1)
     elif n.kind == NodeKind.CELL:
         rows.append(_row(n.title, bold=True))
         rows.append(_row(n.subtitle, size=10))
@@ -76,17 +81,19 @@ def _node_label(n: Node) -> str:
         rows.append(_row(f"shapes vary over the {n.repeat} steps; step 1 shown", size=9))
     if n.error:
         rows.append(_row(_wrap(n.error), colour="#fee2e2", size=9))
-    table = "".join(rows)
-    pad = 2 if n.kind == NodeKind.OP else 3
+    return _table(rows, fill, ink, pad=2 if n.kind == NodeKind.OP else 3)
+
+
+def _table(rows: list[str], fill: str, ink: str, pad: int) -> str:
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{pad}" STYLE="ROUNDED" '
-        f'BGCOLOR="{fill}" COLOR="{ink}">{table}</TABLE>>'
+        f'BGCOLOR="{fill}" COLOR="{ink}">{"".join(rows)}</TABLE>>'
     )
 
 
 def _node_line(n: Node, indent: str, links: dict[str, str]) -> str:
     tooltip = f"{n.title} ({n.subtitle})" if n.subtitle else n.title
-    link = links.get(n.id)
+    link = links.get(n.id) or (f"#{n.refers}" if n.refers else None)
     href = f', href={quote(link)}, target="_top"' if link else ""
     return f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n)}, tooltip={quote(tooltip)}{href}];"
 
@@ -94,6 +101,8 @@ def _node_line(n: Node, indent: str, links: dict[str, str]) -> str:
 def _cluster_open(c: Cluster, indent: str, links: dict[str, str]) -> list[str]:
     if c.kind == ClusterKind.LOOP:
         style = 'style="dashed,rounded"; color="#c2410c"; fontcolor="#c2410c"'
+    elif c.kind == ClusterKind.REPEAT:
+        style = 'style="dashed,rounded,bold"; color="#0f766e"; fontcolor="#0f766e"'
     else:
         colour = COLOURS[Paint.ERROR][1] if c.error else "#94a3b8"
         style = f'style="rounded"; color="{colour}"; fontcolor="#334155"'
@@ -123,7 +132,7 @@ def to_dot(
         (
             f'  graph [rankdir={graph.direction}, bgcolor="{bg}", fontname="{FONT}", fontsize=12, '
             f'fontcolor="{title_ink}", labelloc=t, labeljust=l, label=<<B>{esc(graph.title)}</B>>, '
-            "nodesep=0.25, ranksep=0.35, newrank=true];"
+            f"nodesep=0.25, ranksep=0.35, newrank=true{_effort(graph)}];"
         ),
         f'  node [shape=plain, fontname="{FONT}", fontsize=11];',
         f'  edge [fontname="{FONT}", fontsize=9, color="#475569", fontcolor="#334155", arrowsize=0.7];',
@@ -151,17 +160,29 @@ def to_dot(
     for note in graph.notes:
         lines.append(f"  // note: {note.replace(chr(10), ' ')}")
     if legend:
-        lines.extend(_legend())
+        lines.extend(_legend(graph))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _legend() -> list[str]:
+def _effort(graph: Graph) -> str:
+    """Graphviz's effort limits for a large view: bounded crossing minimisation and network simplex
+    (measured on the unrolled 6.7 B decoder, 1,744 boxes: 2.1 s without, 0.9 s with)."""
+    if len(graph.nodes) <= 200 and len(graph.edges) <= 400:
+        return ""
+    return ", mclimit=0.3, nslimit=2, nslimit1=2"
+
+
+def _legend(graph: Graph) -> list[str]:
     rows = "".join(
         f'<TR><TD BGCOLOR="{COLOURS[k][0]}" WIDTH="14"> </TD><TD ALIGN="LEFT">{esc(text)}</TD></TR>'
         for k, text in LEGEND
     )
     rows += '<TR><TD><FONT COLOR="#c2410c">- -&gt;</FONT></TD><TD ALIGN="LEFT">loop state ×T</TD></TR>'
+    if any(c.kind == ClusterKind.REPEAT for c in graph.clusters):  # the rest only when drawn
+        rows += '<TR><TD><FONT COLOR="#0f766e">[ ]</FONT></TD><TD ALIGN="LEFT">repeated layers ×N</TD></TR>'
+    if any(n.kind == NodeKind.REFERENCE for n in graph.nodes):
+        rows += '<TR><TD>↗</TD><TD ALIGN="LEFT">shared input, drawn where it is read</TD></TR>'
     table = f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{rows}</TABLE>>'
     return [
         '  subgraph "cluster_legend" {',

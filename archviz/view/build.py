@@ -23,9 +23,9 @@ from ..kinds import (
     WireKind,
 )
 from ..record import Call, Cell, TensorMeta, Trace, WireNode, is_call_id, named_path
-from . import stacks
+from . import groups, stacks, stubs
 from .graph import Cluster, Edge, Graph, Node, View
-from .labels import edge_label, index_text, state_row, tensor_lines
+from .labels import edge_label, index_text, repeat_label, state_row, tensor_lines
 
 
 def _significant(view: View) -> Callable[[Call], bool]:
@@ -41,6 +41,7 @@ class _Builder:
         self.view = view
         keep = _significant(view)
         self.keep = keep
+        self.all_kids = trace.children()
         self.children: dict[str | None, list[Call]] = {}
         for c in trace.calls:
             if keep(c):
@@ -60,6 +61,7 @@ class _Builder:
         self.owner: dict[str, str] = {}  # call id -> visible call id it is drawn as
         self._cells_setup()
         self._assign_roles()
+        self._group_constructions()
 
     def _cells_setup(self) -> None:
         """Which recurrent cells are opened, and what the gate analysis says about each op."""
@@ -95,14 +97,14 @@ class _Builder:
         depth = self.view.depth
         for c in self.trace.calls:
             parent_owner = self.owner.get(c.parent) if c.parent else None
-            if parent_owner is not None and c.parent is not None and self.role[c.parent] == Role.NODE:
+            if parent_owner is not None and c.parent is not None and self.role[c.parent] in (Role.NODE, Role.INSIDE):
                 self.role[c.id], self.owner[c.id] = Role.INSIDE, parent_owner
                 continue
             if not self.keep(c):
                 self.role[c.id], self.owner[c.id] = Role.HIDDEN, c.id
                 continue
             has_kids = bool(self.children.get(c.id))
-            if c.parent is None and has_kids:
+            if c.parent is None and has_kids and depth != 0:
                 role = Role.ROOT
             elif c.kind == CallKind.FUNCTION:
                 role = Role.CLUSTER if self.view.ops == OpsMode.ALL and has_kids else Role.NODE
@@ -116,6 +118,33 @@ class _Builder:
             else:
                 role = Role.NODE
             self.role[c.id], self.owner[c.id] = role, c.id
+
+    def _group_constructions(self) -> None:
+        """Fold mask and constant construction ops into one box each (not with `--ops all`)."""
+        self.groups: dict[str, tuple[str, list[str]]] = {}
+        if self.view.ops == OpsMode.ALL:
+            return
+        candidates = [
+            c for c in self.trace.calls
+            if self.role[c.id] == Role.NODE and c.kind == CallKind.OP and c.id not in self.rolling.within
+        ]  # fmt: skip
+        hidden = self.role.__getitem__
+        self.groups = groups.groups(self.trace, candidates, lambda cid: hidden(cid) == Role.HIDDEN, self._cluster_of)
+        for gid, (_, members) in self.groups.items():
+            for cid in members:
+                self.role[cid], self.owner[cid] = Role.INSIDE, gid
+
+    def _group_node(self, gid: str) -> Node:
+        title, members = self.groups[gid]
+        inside = set(members)
+        made = [t for cid in members for t in self.trace.call(cid).outputs]
+        used = {t.tid for c in self.trace.calls if c.id not in inside for t in c.inputs}
+        leaving = tuple(t for t in made if t.tid in used) or tuple(made[-1:])
+        ops = ", ".join(dict.fromkeys(self.trace.call(cid).name.strip("_") for cid in members))
+        return Node(
+            gid, NodeKind.OP, title, "", outputs=tensor_lines(leaving), call=members[0],
+            cluster=self._cluster_of(members[0]), notes=(f"{len(members)} ops: {ops}",),
+        )  # fmt: skip
 
     def rep(self, call_id: str) -> str:
         return self.rolling.rep.get(call_id, call_id)
@@ -177,10 +206,17 @@ class _Builder:
                 self.open_out[c.id] = emits
             elif role == Role.NODE:
                 nodes[c.id] = self._node(c)
+        nodes.update((gid, self._group_node(gid)) for gid in self.groups)
         for lp in self.rolling.loops:
+            if lp.parent is not None and self.role.get(lp.parent) not in (Role.CLUSTER, Role.ROOT):
+                continue  # drawn inside its collapsed parent's box
             if lp.steps[0][0] in self.loop_of_child and self.loop_of_child[lp.steps[0][0]] is lp:
                 parent = self._cluster_for_call(lp.parent)
-                clusters[lp.id] = Cluster(lp.id, f"loop ×{lp.count}", parent, ClusterKind.LOOP, repeat=lp.count)
+                if lp.repeat:
+                    label, kind = repeat_label(trace, lp, self.all_kids), ClusterKind.REPEAT
+                else:
+                    label, kind = f"loop ×{lp.count}", ClusterKind.LOOP
+                clusters[lp.id] = Cluster(lp.id, label, parent, kind, repeat=lp.count)
         edges = self._edges(nodes)
         for i, t in enumerate(trace.outputs):
             nid = f"out-{i}"
@@ -306,14 +342,14 @@ class _Builder:
         edges: dict[tuple[str, str, int, str], list[TensorMeta]] = {}
         seen: set[tuple[tuple[str, str, int, str], str, tuple[int, ...]]] = set()
         for c in self.trace.calls:
-            if self.role[c.id] != Role.NODE:
+            if self.role[c.id] != Role.NODE and self.owner.get(c.id) not in self.groups:
                 continue
-            dst = self.rep(c.id)
+            dst = self.owner[c.id] if self.role[c.id] == Role.INSIDE else self.rep(c.id)
             if dst in self.open_builtin:
                 dst += ":in"
             for t in c.inputs:
                 src = self.source(t)
-                back = self._back_count(t.producer, c.id)
+                back = self._back_count(self._origin(t), c.id)
                 if src is None or (src == dst and not back):  # a self edge only for loop state
                     continue
                 role = stacks.cell_input_role(t.path) if dst in self.cell_nodes else ""
@@ -323,14 +359,27 @@ class _Builder:
                     edges.setdefault(key, []).append(t)
         return edges
 
+    def _origin(self, t: TensorMeta) -> str | None:
+        """The call whose output `t` is, seen through folded bookkeeping (`.to()`, `.detach()`)."""
+        p = t.producer
+        for _ in range(50):
+            if not is_call_id(p) or self.role.get(p) != Role.HIDDEN:
+                return p
+            call = self.trace.call(p)
+            if not call.inputs:
+                return p
+            p = call.inputs[0].producer
+        return p
+
     def _back_count(self, producer: str | None, consumer: str) -> int:
         """Loop count T when this tensor goes from one loop step into a later one, else 0."""
         if not is_call_id(producer):
             return 0
-        a, b = self.rolling.step.get(producer), self.rolling.step.get(consumer)
-        if a is None or b is None or a[0] != b[0] or a[1] >= b[1]:
-            return 0
-        return self.loop_count[a[0]]
+        made = dict(self.rolling.within.get(producer, ()))
+        for loop, step in self.rolling.within.get(consumer, ()):  # outermost first
+            if loop in made and made[loop] != step:
+                return self.loop_count[loop] if made[loop] < step else 0
+        return 0
 
 
 def build(trace: Trace, view: View | None = None) -> Graph:
@@ -340,4 +389,4 @@ def build(trace: Trace, view: View | None = None) -> Graph:
         trace: the record of a forward pass.
         view: depth, rolling and op filtering; defaults to everything, rolled, bookkeeping hidden.
     """
-    return _Builder(trace, view or View()).build()
+    return stubs.stub_far_edges(_Builder(trace, view or View()).build())

@@ -68,6 +68,7 @@ class Node:
     cells: tuple[str, ...] = ()  # recurrent cells this node stands for (drill-in diagrams)
     gate: str = ""  # gate name for an activation inside a custom cell
     notes: tuple[str, ...] = ()  # extra lines: verification, shared weights, rounds
+    refers: str | None = None  # for a reference box: the node whose output it stands for
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,33 @@ def lint(graph: Graph) -> list[str]:
             seen.add(cur)
             cur = clusters[cur].parent
     return problems
+
+
+def forward_cycle(graph: Graph) -> list[str]:
+    """A cycle among the forward (not back) edges, as node ids; [] when there is none.
+
+    Data flows forward; what one loop step hands to the next is drawn as a back edge. A cycle of
+    forward edges means a back edge was missed. Graphviz would still draw it, reversing an edge.
+    """
+    succ: dict[str, list[str]] = {}
+    for e in graph.edges:
+        if not e.back and e.src != e.dst:
+            succ.setdefault(e.src, []).append(e.dst)
+    state: dict[str, int] = {}
+    for start in succ:
+        if start in state:
+            continue
+        path, stack = [start], [iter(succ.get(start, ()))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(succ.get(nxt, ())))
+    return []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..kinds import C_N_PATH, GETITEM, STATE_PATH, Direction
+from ..analysis.loops import Loop
+from ..kinds import C_N_PATH, GETITEM, STATE_PATH, CallKind, Direction
 from ..record import Call, TensorMeta, Trace, is_call_id, shape_text
 from .graph import Edge
 
@@ -53,3 +54,51 @@ def state_row(trace: Trace, c: Call) -> str | None:
     which = "c_n" if path == C_N_PATH else "h_n"
     side = (Direction.FORWARD, Direction.REVERSE)[row % cfg.directions]
     return f"{which}[{index}] = layer {row // cfg.directions} {side}"
+
+
+def name_range(first: str, last: str) -> str:
+    """`layers.0–11` for layers.0 … layers.11: the first index that differs, as a range."""
+    a, b = first.split("."), last.split(".")
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return ".".join([*a[:i], f"{x}–{y}"]) if x.isdigit() and y.isdigit() else f"{first} … {last}"
+    return first
+
+
+def _params(
+    trace: Trace, kids: dict[str | None, list[Call]], step: tuple[str, ...]
+) -> tuple[int, dict[str, tuple[int, ...]]]:
+    """A step's parameter count, and the shape of each parameter by its path inside the layer."""
+    total = 0
+    shapes: dict[str, tuple[int, ...]] = {}
+    for cid in step:
+        call = trace.call(cid)
+        if call.kind != CallKind.MODULE:
+            continue
+        total += call.params
+        root = call.name
+        stack = [call]
+        while stack:
+            c = stack.pop()
+            inner = c.name[len(root) :].lstrip(".") if c.name.startswith(root) else c.name
+            shapes.update({(inner + "." if inner else "") + p.name: p.shape for p in c.param_list})
+            stack.extend(k for k in kids.get(c.id, []) if k.kind == CallKind.MODULE)
+    return total, shapes
+
+
+def repeat_label(trace: Trace, lp: Loop, kids: dict[str | None, list[Call]]) -> str:
+    """`layers.0–11 ×12 · 7,087,872 params each, 85,054,464 in all` (and which parameter shapes differ)."""
+    names = [trace.call(cid).name for cid in lp.steps[0] if trace.call(cid).kind == CallKind.MODULE]
+    lasts = [trace.call(cid).name for cid in lp.steps[-1] if trace.call(cid).kind == CallKind.MODULE]
+    head = f"{name_range(names[0], lasts[-1])} ×{lp.count}"
+    counted = [_params(trace, kids, step) for step in lp.steps]
+    each, shapes = counted[0]
+    total = sum(n for n, _ in counted)
+    if not total:
+        return head
+    differ = sorted(
+        {p for _, s in counted[1:] for p in s if s.get(p) != shapes.get(p)}
+        | {p for p in shapes if any(p not in s for _, s in counted[1:])}
+    )
+    size = f"{each:,} params each, {total:,} in all" if not differ else f"{total:,} params in all"
+    return f"{head} · {size}" + (f" · shapes differ: {', '.join(differ[:3])}" if differ else "")

@@ -410,7 +410,7 @@ def test_graphviz_failing_reports_its_stderr(tmp_path, monkeypatch):
 def test_graph_too_large_is_collapsed_and_says_so(tmp_path):
     out = tmp_path / "out"
     result = run("render", GRU, "-o", out, "--input", "3x30x10", "--unroll", "--max-nodes", "100")
-    check_message(result, 0, "--max-nodes 100", "nodes", "instead")
+    check_message(result, 0, "--max-nodes 100", "boxes", "instead")
     assert "gru.svg" in files_in(out) and str(out / "gru.svg") in result.stdout
     ET.parse(out / "gru.svg")
 
