@@ -7,23 +7,31 @@ from typing import Any
 
 from . import app
 from .app import display
+from .errors import TraceError
 from .kinds import Format, Layout, Theme
 from .record import Trace
 
 display.register()  # records and view graphs show their diagrams in Jupyter
 
 
-def trace(model: Any, *args: Any, grad: bool = False, **kwargs: Any) -> Trace:
+def trace(model: Any, *args: Any, grad: bool = False, strict: bool = False, **kwargs: Any) -> Trace:
     """Trace `model(*args, **kwargs)` once and return the record, gate wiring included.
 
     The model is left as it was (no hooks, same training flags). In Jupyter the returned record
-    displays as its diagram.
+    displays as a one-line summary above its diagram; when the forward pass raised, the record holds
+    what ran and the line says where it failed (`failed at Linear 'fc' (model.py:12): RuntimeError: …`).
 
     Args:
-        grad: trace with autograd on (default off, as under `torch.no_grad()`); archviz's own keyword,
-            not passed to the model.
+        grad: trace with autograd on (default off, as under `torch.no_grad()`).
+        strict: raise `TraceError` (an `ArchvizError`) saying where the forward pass failed, caused by
+            the model's own exception, instead of returning the partial record.
+
+    `grad` and `strict` are archviz's own keywords, not passed to the model.
     """
-    return app.with_gates(app.trace_live(model, args, kwargs, grad=grad), app.Options())
+    record = app.with_gates(app.trace_live(model, args, kwargs, grad=grad), app.Options())
+    if strict and record.failure is not None:
+        raise TraceError(app.failure_message(record, [])) from app.last_exception()
+    return record
 
 
 def _target(

@@ -14,9 +14,11 @@ from typing import Any, TypeVar
 import click
 
 from . import app
+from .app import check as checking
 from .app.progress import Progress
 from .errors import ArchvizError, UsageError
 from .kinds import GatesMode, Layout, OpsMode, Theme
+from .record import Trace
 from .version import __version__
 
 # torch warns at import when NumPy is absent; archviz never needs NumPy, so the warning is noise here.
@@ -114,11 +116,15 @@ def main() -> None:
     "activation checkpointing then run as they do in training).",
 )  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
+@click.option(
+    "--check", is_flag=True,
+    help="Write nothing; exit 1 naming each file in the output folder that rendering would change or create.",
+)  # fmt: skip
 @_handle_errors
 def render(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
     debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str,
-    max_nodes: int, gates: str, grad: bool, quiet: bool,
+    max_nodes: int, gates: str, grad: bool, quiet: bool, check: bool,
 ) -> None:  # fmt: skip
     """Trace PATH's model and write its diagram and HTML report (svg,html by default) into the output folder."""
     options = app.Options(
@@ -132,17 +138,41 @@ def render(
         target = app.trace_file(
             path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, grad=grad
         )
+    if check:
+        _check(target, out, options, progress, debug)
+        return
     result = app.write(target.trace, target.stem, out, options, stage=progress.stage)
     for note in result.notes:
         click.echo(f"archviz: {note}", err=True)
     for p in result.paths:
         click.echo(p)
-    trace = result.trace or target.trace
+    _exit_if_failed(result.trace or target.trace, result.paths, debug)
+
+
+def _check(target: app.Target, out: str, options: app.Options, progress: Progress, debug: bool) -> None:
+    """`render --check`: one line per file that would change or be created; exit 1 if there is any."""
+    checked = checking.check(target.trace, target.stem, out, options, stage=progress.stage)
+    for note in checked.notes:
+        click.echo(f"archviz: {note}", err=True)
+    for p in checked.changed:
+        click.echo(f"would change: {p}")
+    for p in checked.missing:
+        click.echo(f"missing: {p}")
+    counts = [f"{len(checked.changed)} would change"] if checked.changed else []
+    counts += [f"{len(checked.missing)} missing"] if checked.missing else []
+    click.echo(f"archviz: {', '.join([*counts, f'{len(checked.same)} up to date'])} in {out}", err=True)
+    _exit_if_failed(checked.trace or target.trace, [], debug)
+    if not checked.up_to_date:
+        sys.exit(1)
+
+
+def _exit_if_failed(trace: Trace, written: list[str], debug: bool) -> None:
+    """Say where the forward pass failed (or that it returned nothing) and exit 1; return if it did not."""
     if trace.failure is not None:
         exc = app.last_exception()
         if debug and exc is not None:
             click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
-        click.echo("archviz: " + app.failure_message(trace, result.paths), err=True)
+        click.echo("archviz: " + app.failure_message(trace, written), err=True)
         sys.exit(1)
     empty = app.no_output_message(trace)
     if empty:

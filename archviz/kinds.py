@@ -41,6 +41,7 @@ class Paint(StrEnum):
     GATE = "gate"
     CELL = "cell"
     REFERENCE = "reference"
+    POINTWISE = "pointwise"  # ⊙ and + inside a gate diagram
 
 
 class ClusterKind(StrEnum):

@@ -1,9 +1,14 @@
 """The benchmark's workloads: a model and its forward-pass arguments, built fresh on demand.
 
 The three examples are loaded from `examples/` by path (they are scripts, not a package); the
-ResNet-style CNN and the Transformer encoder are defined here. Every workload is deterministic
+ResNet-style CNN and the Transformer encoder are defined here; the larger models (LLaMA-7B on the
+meta device, BERT-base, T5-small, ResNet-50, a 10,000-module nn.Sequential, a MobileNetV3 with
+squeeze-excitation) are archviz model files in `benchmarks/` (`build_model()` and
+`example_inputs()`), loaded by path the same way. Every workload is deterministic
 (`torch.manual_seed(0)` before the weights and the inputs are made) and in eval mode unless the
 example itself says otherwise, so every tool sees the very same forward pass.
+
+`Workload.make()` returns `(model, args)` or `(model, args, kwargs)`; `split()` normalises both.
 """
 
 from __future__ import annotations
@@ -21,19 +26,42 @@ from torch import Tensor, nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
+BENCHMARKS = os.path.dirname(os.path.abspath(__file__))
+
+Args = tuple[Any, ...]
+Kwargs = dict[str, Any]
+Made = tuple[nn.Module, Args] | tuple[nn.Module, Args, Kwargs]
 
 
-def load_example(name: str) -> ModuleType:
-    """Import `examples/<name>.py` as module `archviz_example_<name>` (once per process)."""
-    key = f"archviz_example_{name}"
+def _load(key: str, path: str) -> ModuleType:
+    """Import the file at `path` as module `key` (once per process)."""
     if key in sys.modules:
         return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, os.path.join(EXAMPLES, f"{name}.py"))
+    spec = importlib.util.spec_from_file_location(key, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[key] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_example(name: str) -> ModuleType:
+    """Import `examples/<name>.py` as module `archviz_example_<name>` (once per process)."""
+    return _load(f"archviz_example_{name}", os.path.join(EXAMPLES, f"{name}.py"))
+
+
+def load_bench_model(name: str) -> ModuleType:
+    """Import the model file `benchmarks/<name>.py` as module `archviz_bench_<name>` (once per process)."""
+    return _load(f"archviz_bench_{name}", os.path.join(BENCHMARKS, f"{name}.py"))
+
+
+def split(made: Made) -> tuple[nn.Module, Args, Kwargs]:
+    """`(model, args, kwargs)` from what a `make()` returned, a 2-tuple or a 3-tuple."""
+    if len(made) == 2:
+        model, args = made  # type: ignore[misc]
+        return model, tuple(args), {}
+    model, args, kwargs = made  # type: ignore[misc]
+    return model, tuple(args), dict(kwargs or {})
 
 
 # ---- models defined for the benchmark -------------------------------------------------------
@@ -94,11 +122,11 @@ def transformer_encoder(layers: int = 12, d_model: int = 256, nhead: int = 8, ff
 
 @dataclass(frozen=True)
 class Workload:
-    """One benchmark case: a name, how to build (model, args), and whether it is in `--quick`."""
+    """One benchmark case: a name, how to build (model, args[, kwargs]), and whether it is in `--quick`."""
 
     name: str
     description: str
-    make: Callable[[], tuple[nn.Module, tuple[Any, ...]]]
+    make: Callable[[], Made]
     quick: bool = False
 
 
@@ -143,6 +171,25 @@ def _resnet() -> tuple[nn.Module, tuple[Any, ...]]:
     return SmallResNet().eval(), (torch.randn(2, 3, 64, 64),)
 
 
+def model_file(name: str) -> Callable[[], tuple[nn.Module, Args, Kwargs]]:
+    """`benchmarks/<name>.py`'s `build_model()` with its `example_inputs()`, read as `archviz render` reads them:
+    a tensor is one argument, a tuple or list the positional arguments, a dict the keyword arguments."""
+
+    def make() -> tuple[nn.Module, Args, Kwargs]:
+        mod = load_bench_model(name)
+        torch.manual_seed(0)
+        model = mod.build_model()
+        torch.manual_seed(0)
+        value = mod.example_inputs()
+        if isinstance(value, Tensor):
+            return model, (value,), {}
+        if isinstance(value, dict):
+            return model, (), dict(value)
+        return model, tuple(value), {}
+
+    return make
+
+
 WORKLOADS: tuple[Workload, ...] = (
     Workload("gru-example", "examples/gru.py build_model, input (3, 5, 10)", _gru_example, quick=True),
     Workload("mogrifier", "examples/mogrifier.py, input (3, 5, 10)", _mogrifier),
@@ -152,6 +199,32 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("gru-T1000", "StackedGRU, input (3, 1000, 10)", gru_steps(1000)),
     Workload("transformer-12", "nn.TransformerEncoder 12×(d256, 8 heads, ff1024), input (2, 64, 256)", _transformer),
     Workload("resnet-small", "SmallResNet (stem + 4×2 basic blocks), input (2, 3, 64, 64)", _resnet, quick=True),
+    Workload(
+        "llama-7b-meta",
+        "benchmarks/llama_7b.py: LLaMA-7B-shaped decoder (6.7 B, meta), tokens (1, 16)",
+        model_file("llama_7b"),
+    ),
+    Workload(
+        "bert-base",
+        "benchmarks/bert_base.py: BERT-base, 12 layers, kwargs input_ids/attention_mask/token_type_ids (2, 32)",
+        model_file("bert_base"),
+    ),
+    Workload(
+        "t5-small",
+        "benchmarks/t5_small.py: T5-small encoder–decoder, input_ids (2, 16), decoder_input_ids (2, 8)",
+        model_file("t5_small"),
+    ),
+    Workload("resnet50", "benchmarks/resnet50.py: ResNet-50, input (2, 3, 224, 224)", model_file("resnet50")),
+    Workload(
+        "sequential-10k",
+        "benchmarks/sequential_10k.py: nn.Sequential of 5,000 × (Linear 64→64, ReLU), input (4, 64)",
+        model_file("sequential_10k"),
+    ),
+    Workload(
+        "mobilenet-se",
+        "benchmarks/mobilenet_se.py: MobileNetV3-Small (squeeze-excitation blocks), input (2, 3, 224, 224)",
+        model_file("mobilenet_se"),
+    ),
 )
 
 BY_NAME = {w.name: w for w in WORKLOADS}

@@ -16,11 +16,17 @@ functions for good on first use) or leftover heap can touch another's numbers.
 Per run and tool:
     trace     archviz: capture.trace_model + analysis.annotate; torchview: draw_graph (its trace and
               its graphviz.Digraph construction are one call); torchlens: torchlens.trace
-    render    archviz: view.build + dot.to_dot + graphviz.render(svg); torchview:
-              visual_graph.pipe(format="svg"); torchlens: Trace.draw(view="rolled", svg) + reading the file
+    render    archviz: view.fit(trace, View(), Budget()) (what `archviz render` draws) + dot.to_dot +
+              graphviz.render(svg); torchview: visual_graph.pipe(format="svg"); torchlens:
+              Trace.draw(view="rolled", svg) + reading the file
     e2e       the two back to back, timed as one span
 Memory is measured in a separate run after the first timed one: see `RssSampler`, `GraphvizMeter`
-and README.md.
+and README.md. A workload's `make()` gives (model, args) or (model, args, kwargs); every tool gets
+the kwargs too.
+
+After the tools, `archviz render FILE -q --format svg,dot` runs as a subprocess on the model files in
+benchmarks/ (default options, --depth 1, --depth 2): wall time, exit code, boxes, picture size and
+the Graphviz layout time of the written .dot file. See `CLI_FILES` and README.md.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import glob
 import html
 import json
 import math
@@ -53,16 +60,33 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import models  # torch is imported here
+import report_pages
 import torch
 from torch import nn
 
 TOOLS = ("archviz", "torchview", "torchlens")
-UNROLLED = "archviz-unrolled"  # archviz, View(unroll=True) through pipeline.fit(max_nodes=400)
+UNROLLED = "archviz-unrolled"  # archviz, View(unroll=True) through view.fit(max_nodes=400)
 UNROLLED_WORKLOAD = "gru-T200"
 MAX_NODES = 400
 SCALING = ("gru-T10", "gru-T1000")
 GRACE_S = 5.0  # a worker is killed this long after its deadline
 BUSY_CORES = 0.15  # other processes' CPU use (in cores) above which a row is flagged
+
+# `archviz render` from the command line: model file in benchmarks/ → the workload name that selects
+# it with --workloads (decoder-7b-meta has no comparison workload: the name selects this row alone).
+CLI_FILES: dict[str, str] = {
+    "llama_7b.py": "llama-7b-meta",
+    "decoder_7b.py": "decoder-7b-meta",
+    "bert_base.py": "bert-base",
+    "t5_small.py": "t5-small",
+    "resnet50.py": "resnet50",
+    "sequential_10k.py": "sequential-10k",
+    "mobilenet_se.py": "mobilenet-se",
+}
+CLI_OPTIONS: tuple[tuple[str, ...], ...] = ((), ("--depth", "1"), ("--depth", "2"))
+CLI_TIMEOUT_S = 120.0  # per `archviz render` subprocess, and for re-running `dot` on its .dot file
+GOAL_WALL_S = 10.0  # a default `archviz render` should finish within this …
+GOAL_DOT_S = 5.0  # … with a Graphviz layout no longer than this
 
 # ====================================================================================
 # Measuring
@@ -216,25 +240,33 @@ class RunOutput:
     note: str = ""
 
 
-Runner = Callable[[nn.Module, tuple[Any, ...]], RunOutput]
+Runner = Callable[[nn.Module, tuple[Any, ...], dict[str, Any]], RunOutput]
+
+
+def on_meta(model: nn.Module) -> bool:
+    """Whether the model's weights are on the meta device (shapes only: never move it to CPU)."""
+    return any(t.is_meta for t in (*model.parameters(), *model.buffers()))
 
 
 def _archviz_runner(workdir: str, unrolled: bool = False) -> Runner:
     from archviz import analysis, capture, view
     from archviz.draw import dot, graphviz
+    from archviz.view.fit import Budget
 
-    def run(model: nn.Module, args: tuple[Any, ...]) -> RunOutput:
+    def run(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RunOutput:
         t0 = time.perf_counter()
-        trace = capture.trace_model(model, args)
+        trace = capture.trace_model(model, args, kwargs)
         t1 = time.perf_counter()
         trace = analysis.annotate(trace)
         t2 = time.perf_counter()
-        note = ""
         if unrolled:
-            g, message = view.fit(trace, view.View(unroll=True), MAX_NODES)
-            note = message or "(no collapse needed)"
+            fitted = view.fit(trace, view.View(unroll=True), MAX_NODES)
+            note = fitted.note or "(no collapse needed)"
         else:
-            g = view.build(trace)  # View(): rolled, full depth
+            # View() (rolled, full depth) fitted to the CLI's default budget: what `archviz render` draws.
+            fitted = view.fit(trace, view.View(), Budget())
+            note = fitted.note or ""
+        g = fitted.graph
         t3 = time.perf_counter()
         text = dot.to_dot(g)
         t4 = time.perf_counter()
@@ -249,10 +281,13 @@ def _archviz_runner(workdir: str, unrolled: bool = False) -> Runner:
 def _torchview_runner(workdir: str) -> Runner:
     from torchview import draw_graph
 
-    def run(model: nn.Module, args: tuple[Any, ...]) -> RunOutput:
+    def run(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RunOutput:
+        # A meta model stays on meta: draw_graph calls model.to(device), and CPU would mean 27 GB for a 7B.
+        device = "meta" if on_meta(model) else "cpu"
         t0 = time.perf_counter()
         cg = draw_graph(
-            model, input_data=list(args), expand_nested=True, roll=True, depth=math.inf, device="cpu",
+            model, input_data=kwargs if kwargs else list(args), expand_nested=True, roll=True, depth=math.inf,
+            device=device,
         )  # fmt: skip
         t1 = time.perf_counter()
         svg = cg.visual_graph.pipe(format="svg")
@@ -268,12 +303,14 @@ def _torchlens_runner(workdir: str) -> Runner:
 
     stem = os.path.join(workdir, "torchlens_graph")
 
-    def run(model: nn.Module, args: tuple[Any, ...]) -> RunOutput:
+    def run(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RunOutput:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             t0 = time.perf_counter()
             # layers_to_save="none": metadata only, no activations kept (the graph needs none).
-            trace = torchlens.trace(model, args, capture=CaptureOptions(layers_to_save="none"))
+            trace = torchlens.trace(
+                model, args, input_kwargs=kwargs or None, capture=CaptureOptions(layers_to_save="none")
+            )
             t1 = time.perf_counter()
             trace.draw(view="rolled", vis_fileformat="svg", vis_save_only=True, vis_outpath=stem)
             with open(stem + ".svg", "rb") as f:
@@ -320,13 +357,13 @@ def _worker_runs(
     phase = "setup"
     try:
         runner = make_runner(tool, workdir)
-        model, args = models.BY_NAME[workload].make()
+        model, args, kwargs = models.split(models.BY_NAME[workload].make())
         emit(event="ready", t=time.time())
 
         def one() -> tuple[RunOutput, float]:
             gc.collect()
             start = time.perf_counter()
-            r = runner(model, args)
+            r = runner(model, args, kwargs)
             return r, time.perf_counter() - start
 
         phase = "warm-up"
@@ -417,9 +454,11 @@ class ToolResult:
         return ""
 
 
-def time_forward(model: nn.Module, args: tuple[Any, ...], repeat: int) -> tuple[float, float | None]:
-    """Median seconds of `model(*args)` under torch.no_grad() after one warm-up call, and the CPU
-    (in cores) other processes used meanwhile.
+def time_forward(
+    model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], repeat: int
+) -> tuple[float, float | None]:
+    """Median seconds of `model(*args, **kwargs)` under torch.no_grad() after one warm-up call, and the
+    CPU (in cores) other processes used meanwhile. (A meta model computes shapes only: fast.)
 
     A forward pass shorter than 20 ms is timed as the mean of a batch of calls lasting ~20 ms, so
     each of the `repeat` samples is above the clock's noise.
@@ -427,14 +466,14 @@ def time_forward(model: nn.Module, args: tuple[Any, ...], repeat: int) -> tuple[
     busy0, mine0, t0 = _busy_seconds(), _self_cpu(), time.perf_counter()
     with torch.no_grad():
         start = time.perf_counter()
-        model(*args)
+        model(*args, **kwargs)
         one = time.perf_counter() - start
         calls = max(1, min(1000, int(0.02 / max(one, 1e-6))))
         samples = []
         for _ in range(repeat):
             start = time.perf_counter()
             for _ in range(calls):
-                model(*args)
+                model(*args, **kwargs)
             samples.append((time.perf_counter() - start) / calls)
     busy1, mine1, t1 = _busy_seconds(), _self_cpu(), time.perf_counter()
     other = None
@@ -543,6 +582,151 @@ def run_worker(tool: str, workload: str, repeat: int, timeout: float, tmp: str) 
     if result.status == "ok":
         shutil.rmtree(workdir, ignore_errors=True)
     return result
+
+
+# ====================================================================================
+# `archviz render` from the command line
+# ====================================================================================
+
+
+@dataclass
+class CliRun:
+    """One `archviz render benchmarks/FILE -q --format svg,dot` subprocess, and `dot` re-run on its .dot."""
+
+    file: str
+    options: tuple[str, ...]
+    exit: int | None = None  # None: killed at CLI_TIMEOUT_S
+    wall_s: float = 0.0
+    dot_s: float | None = None
+    dot_error: str = ""
+    boxes: int | None = None
+    megapixels: float | None = None
+    note: str = ""  # what archviz printed on stderr
+
+    @property
+    def goal_met(self) -> bool:
+        """Every run exits 0; a default run also within GOAL_WALL_S, with a layout within GOAL_DOT_S."""
+        if self.exit != 0:
+            return False
+        if self.options:
+            return True
+        return self.wall_s < GOAL_WALL_S and self.dot_s is not None and self.dot_s < GOAL_DOT_S
+
+
+def archviz_command() -> list[str]:
+    """The `archviz` console script of this interpreter's environment, else `python -m archviz`."""
+    script = os.path.join(os.path.dirname(sys.executable), "archviz")
+    if os.access(script, os.X_OK):
+        return [script]
+    return [sys.executable, "-m", "archviz"]
+
+
+def _run_limited(cmd: list[str], cwd: str, timeout: float) -> tuple[int | None, float, bytes, bytes]:
+    """(exit status or None when killed for time, wall seconds, stdout, stderr) of `cmd` in its own
+    process group; the whole group (Graphviz included) is killed at `timeout`."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return proc.returncode, time.perf_counter() - start, out, err
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+        return None, time.perf_counter() - start, out, err
+
+
+def svg_megapixels(svg: bytes) -> float | None:
+    """The picture's area at 96 dpi in megapixels, from the root `<svg width="…pt" height="…pt"`."""
+    m = re.search(rb'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"', svg)
+    if m is None:
+        return None
+    w, h = (float(v) * 96 / 72 for v in m.groups())
+    return w * h / 1e6
+
+
+def run_cli(file: str, options: tuple[str, ...], tmp: str) -> CliRun:
+    """`archviz render benchmarks/<file> -q --format svg,dot -o <dir> [options]`, timed; then `dot -Tsvg`
+    on the .dot file it wrote, timed once."""
+    out = tempfile.mkdtemp(prefix=f"cli-{file.removesuffix('.py')}-", dir=tmp)
+    cmd = [
+        *archviz_command(), "render", os.path.join("benchmarks", file), "-q", "--format", "svg,dot", "-o", out,
+        *options,
+    ]  # fmt: skip
+    gc.collect()
+    code, wall, _, err = _run_limited(cmd, models.ROOT, CLI_TIMEOUT_S)
+    result = CliRun(file, options, code, wall)
+    lines = [ln.strip() for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
+    result.note = " ".join(lines)
+    stem = os.path.join(out, file.removesuffix(".py"))
+    svgs = [stem + ".svg"] if os.path.exists(stem + ".svg") else sorted(glob.glob(os.path.join(out, "*.svg")))
+    dots = [stem + ".dot"] if os.path.exists(stem + ".dot") else sorted(glob.glob(os.path.join(out, "*.dot")))
+    if svgs:
+        with open(svgs[0], "rb") as f:
+            svg = f.read()
+        result.boxes = count_nodes(svg)
+        result.megapixels = svg_megapixels(svg)
+    exe = shutil.which("dot")
+    if dots and exe:
+        dot_code, dot_wall, _, dot_err = _run_limited([exe, "-Tsvg", dots[0], "-o", os.devnull], out, CLI_TIMEOUT_S)
+        if dot_code == 0:
+            result.dot_s = dot_wall
+        elif dot_code is None:
+            result.dot_error = f"dot timed out after {CLI_TIMEOUT_S:.0f} s"
+        else:
+            tail = dot_err.decode("utf-8", "replace").strip().splitlines()
+            result.dot_error = f"dot exited {dot_code}" + (f": {tail[-1]}" if tail else "")
+    shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
+def cli_text(r: CliRun) -> str:
+    """A one-line progress message for stderr."""
+    exit_text = "timeout" if r.exit is None else f"exit {r.exit}"
+    return (
+        f"{' '.join(r.options) or 'default'}: {exit_text}, {r.wall_s:.1f} s, dot "
+        f"{'—' if r.dot_s is None else f'{r.dot_s:.1f} s'}, {r.boxes if r.boxes is not None else '—'} boxes"
+    )
+
+
+def cli_section(runs: list[CliRun]) -> list[str]:
+    """The report's "archviz render, from the command line" section."""
+    lines = [
+        "",
+        "## archviz render, from the command line",
+        "",
+        (
+            "`archviz render benchmarks/FILE -q --format svg,dot -o DIR [OPTIONS]` as a subprocess, once per row "
+            f"(limit {CLI_TIMEOUT_S:.0f} s): model building, tracing, fitting, layout and writing included, Python's "
+            "and archviz's start-up too. *wall s*: the whole subprocess; *dot s*: `dot -Tsvg` re-run once on the "
+            ".dot file it wrote (the layout alone); *boxes*: nodes in the written SVG (legend not counted); *MP*: "
+            "the picture's area in megapixels at 96 dpi (from the SVG's width and height in pt, px = pt · 96/72); "
+            "*note*: what archviz printed on stderr."
+        ),
+        "",
+        (
+            f"Goals: every default run exits 0 in < {GOAL_WALL_S:.0f} s with a layout < {GOAL_DOT_S:.0f} s, and "
+            "`--depth 1` / `--depth 2` exit 0. *goal*: ✓ met, ✗ missed."
+        ),
+        "",
+        "| file | options | exit | wall s | dot s | boxes | MP | goal | note |",
+        "|---|---|--:|--:|--:|--:|--:|:-:|---|",
+    ]
+    for r in runs:
+        exit_text = "timeout" if r.exit is None else str(r.exit)
+        dot_text = f"{r.dot_s:.2f}" if r.dot_s is not None else "—"
+        mp = "—" if r.megapixels is None else f"{r.megapixels:.1f}" if r.megapixels >= 1 else f"{r.megapixels:.2f}"
+        note = "; ".join(t for t in (r.note, r.dot_error) if t)
+        lines.append(
+            f"| {r.file} | {' '.join(r.options) or 'default'} | {exit_text} | {r.wall_s:.1f} | {dot_text} "
+            f"| {r.boxes if r.boxes is not None else '—'} | {mp} | {'✓' if r.goal_met else '✗'} "
+            f"| {short(note, 300) if note else ''} |"
+        )
+    met = sum(r.goal_met for r in runs)
+    lines += ["", f"{met} of {len(runs)} rows meet the goals."]
+    return lines
 
 
 # ---- formatting -------------------------------------------------------------------------------
@@ -704,6 +888,8 @@ def report(
     args: argparse.Namespace,
     wall: float,
     load: tuple[str, str] = ("?", "?"),
+    cli: list[CliRun] | None = None,
+    pages: list[str] | None = None,
 ) -> str:
     v = versions()
     flagged = [r for r in results.values() if r.other_cores is not None and r.other_cores >= BUSY_CORES]
@@ -733,7 +919,8 @@ def report(
             "*Peak ΔRSS*: the tool process's growth over its RSS just before one separate run (VmRSS sampled every "
             "2 ms, plus the kernel's VmHWM reset before the run). *dot RSS*: the peak RSS of the Graphviz process of "
             "that run (GNU time's maxrss), not part of ΔRSS. *nodes*: boxes in the SVG (archviz's legend not counted). "
-            "Every tool draws a rolled view at full depth; see benchmarks/README.md."
+            "Every tool draws a rolled view at full depth (archviz fitted to the CLI's default budget, as "
+            "`archviz render` draws it: its note says when that drew less); see benchmarks/README.md."
         ),
         "",
         "## Per tool",
@@ -785,20 +972,14 @@ def report(
             f"| {w.name} | {ms(fwd) + ('*' if w.name in busy_forward else '')} | {_cell(a, 'trace_s')} "
             f"| {ratio(a_trace, fwd)} | {_cell(a, 'e2e_s')} | {anchor} | {anchor_ratio} |"
         )
-    lines += [
-        "",
-        "## archviz extras",
-        "",
-        "| case | trace | render | end-to-end | nodes | n | result |",
-        "|---|--:|--:|--:|--:|--:|---|",
-    ]
+    extras: list[str] = []
     u = results.get((UNROLLED, UNROLLED_WORKLOAD))
     if u is not None:
         message = status_text(u, args.timeout)
         if u.status == "ok":
             message = u.note + status_text(u, args.timeout).removeprefix("ok")
-        lines.append(
-            f"| {UNROLLED_WORKLOAD} unrolled: View(unroll=True) via pipeline.fit(max_nodes={MAX_NODES}) "
+        extras.append(
+            f"| {UNROLLED_WORKLOAD} unrolled: View(unroll=True) via view.fit(max_nodes={MAX_NODES}) "
             f"| {_cell(u, 'trace_s')} | {_cell(u, 'render_s')} | {_cell(u, 'e2e_s')} "
             f"| {u.nodes if u.nodes is not None else '—'} | {len(u.runs)} | {short(message, 400)} |"
         )
@@ -809,7 +990,7 @@ def report(
             f"({ratio(large.median_part(p), small.median_part(p))})"
             for p in ("build", "to_dot", "dot")
         )
-        lines.append(
+        extras.append(
             f"| rendering scaling, rolled: {SCALING[1]} render / {SCALING[0]} render "
             f"| {ms(small.median('trace_s'))} → {ms(large.median('trace_s'))} "
             f"| {ms(small.median('render_s'))} → {ms(large.median('render_s'))} "
@@ -818,6 +999,19 @@ def report(
             f"| **{ratio(large.median('render_s'), small.median('render_s'))}** render time for 100× the steps "
             f"({detail}){_busy_note(small, large)} |"
         )
+    if extras:
+        lines += [
+            "",
+            "## archviz extras",
+            "",
+            "| case | trace | render | end-to-end | nodes | n | result |",
+            "|---|--:|--:|--:|--:|--:|---|",
+            *extras,
+        ]
+    if cli:
+        lines += cli_section(cli)
+    if pages:
+        lines += ["", *pages]
     return "\n".join(lines) + "\n"
 
 
@@ -826,7 +1020,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs after the warm-up (median reported)")
     parser.add_argument("--quick", action="store_true", help="only the quick subset of workloads")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma list of archviz, torchview, torchlens")
-    parser.add_argument("--workloads", default="", help="comma list of workload names (default: all)")
+    parser.add_argument(
+        "--workloads",
+        default="",
+        help="comma list of workload names (default: all); selects the `archviz render` rows of their model files "
+        "too (decoder-7b-meta: that CLI row alone)",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per (tool, workload), warm-up included")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results.md"), help="markdown report path")
     parser.add_argument("--worker", nargs=2, metavar=("TOOL", "WORKLOAD"), help=argparse.SUPPRESS)
@@ -842,14 +1041,19 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [t for t in tools if t not in TOOLS]
     if unknown or not tools:
         parser.error(f"--tools: unknown {', '.join(unknown) or '(none)'}; choose from {', '.join(TOOLS)}")
+    cli_only = [n for n in CLI_FILES.values() if n not in models.BY_NAME]
     if args.workloads:
         names = [n.strip() for n in args.workloads.split(",") if n.strip()]
-        missing = [n for n in names if n not in models.BY_NAME]
+        missing = [n for n in names if n not in models.BY_NAME and n not in cli_only]
         if missing:
-            parser.error(f"--workloads: unknown {', '.join(missing)}; choose from {', '.join(models.BY_NAME)}")
-        workloads = [models.BY_NAME[n] for n in names]
+            known = ", ".join([*models.BY_NAME, *cli_only])
+            parser.error(f"--workloads: unknown {', '.join(missing)}; choose from {known}")
+        workloads = [models.BY_NAME[n] for n in names if n in models.BY_NAME]
     else:
-        workloads = [w for w in models.WORKLOADS if w.quick or not args.quick]
+        names = [w.name for w in models.WORKLOADS if w.quick or not args.quick]
+        names += [] if args.quick else cli_only
+        workloads = [models.BY_NAME[n] for n in names if n in models.BY_NAME]
+    cli_files = [f for f, n in CLI_FILES.items() if n in names] if "archviz" in tools else []
 
     busy = cpu_busy()
     before = load_text(busy)
@@ -865,12 +1069,13 @@ def main(argv: list[str] | None = None) -> int:
         jobs += [(None, w.name)] + [(tool, w.name) for tool in tools]
     if "archviz" in tools and (not args.workloads or any(w.name == UNROLLED_WORKLOAD for w in workloads)):
         jobs.append((UNROLLED, UNROLLED_WORKLOAD))  # cheap, so in --quick too
+    cli: list[CliRun] = []
     with tempfile.TemporaryDirectory(prefix="archviz-bench-") as tmp:
         for tool, name in jobs:
             if tool is None:  # just before the tools run on it, so a disturbance shows in both
-                model, wargs = models.BY_NAME[name].make()
-                forward[name], forward_busy[name] = time_forward(model, wargs, args.repeat)
-                del model, wargs
+                model, wargs, wkwargs = models.split(models.BY_NAME[name].make())
+                forward[name], forward_busy[name] = time_forward(model, wargs, wkwargs, args.repeat)
+                del model, wargs, wkwargs
                 print(f"[forward] {name}: {ms(forward[name])} ms", file=sys.stderr, flush=True)
                 continue
             r = run_worker(tool, name, args.repeat, args.timeout, tmp)
@@ -881,8 +1086,17 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+        for file in cli_files:
+            for options in CLI_OPTIONS:
+                c = run_cli(file, options, tmp)
+                cli.append(c)
+                print(f"[archviz render] {file} {cli_text(c)}", file=sys.stderr, flush=True)
+    pages: list[str] = []
+    if "archviz" in tools and not args.quick and not args.workloads and os.path.exists(report_pages.CHROMIUM):
+        pages = report_pages.section(report_pages.run_all())
     wall = time.perf_counter() - begin
-    text = report(workloads, tools, forward, forward_busy, results, args, wall, (before, load_text(cpu_busy(0.5))))
+    after = load_text(cpu_busy(0.5))
+    text = report(workloads, tools, forward, forward_busy, results, args, wall, (before, after), cli, pages)
     print(text)
     out_dir = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)

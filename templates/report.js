@@ -1,10 +1,22 @@
 "use strict";
 (function () {
   var panels = JSON.parse(document.getElementById("panels").textContent);
+  var folded = JSON.parse(document.getElementById("folded").textContent);
   var holder = document.getElementById("diagram");
-  var svg = holder.querySelector("svg");
+  var svg = holder.querySelector("svg:not(.minimap)");
+  var minimap = document.getElementById("minimap");
   var panel = document.getElementById("panel");
-  var rows = Array.prototype.slice.call(document.querySelectorAll("#layer-table tbody tr"));
+  var tbody = document.querySelector("#layer-table tbody");
+  var rows = Array.prototype.slice.call(tbody.querySelectorAll("tr"));
+  var BODY_PX = parseFloat(getComputedStyle(document.body).fontSize) || 14;
+  var TEXT_PT = (function () { // the diagram's median text size, in its own units (points)
+    var sizes = Array.prototype.map.call(svg.querySelectorAll("text"), function (t) { return parseFloat(t.getAttribute("font-size")) || 14; });
+    sizes.sort(function (a, b) { return a - b; });
+    return sizes.length ? sizes[Math.floor(sizes.length / 2)] : 14;
+  })();
+
+  function elementOf(row) { return row.getAttribute("data-element") || row.getAttribute("data-id"); } // the box it is drawn in
+  rows.forEach(function (r) { r.tabIndex = -1; });
 
   function text(tag, value, cls) {
     var el = document.createElement(tag);
@@ -31,11 +43,12 @@
     body.appendChild(node);
   }
 
-  function showPanel(id) {
+  function showPanel(id, note) {
     var info = panels[id];
     if (!info) { panel.hidden = true; return; }
     document.getElementById("panel-title").textContent = info.title;
-    document.getElementById("panel-type").textContent = info.type + (info.loop > 1 ? "  ·  ×" + info.loop + " steps (loop)" : "");
+    document.getElementById("panel-type").textContent = info.type + (info.loop > 1 ? "  ·  ×" + info.loop : "");
+    document.getElementById("panel-note").textContent = note || "";
     var body = document.getElementById("panel-body");
     body.textContent = "";
     if (info.error) { section(body, "error", text("pre", info.error, "error")); }
@@ -46,9 +59,13 @@
     } else if (info.total_params !== "0") {
       section(body, "parameters", text("p", info.total_params + " in its submodules"));
     }
+    (info.notes || []).forEach(function (n) { body.appendChild(text("p", n, "note")); });
     if (info.source) { section(body, "source", text("code", info.source)); }
     if (info.gates.length) {
-      section(body, "gates", table(["gate", "activation", "output", "weights", "error"], info.gates, ["name", "activation", "shape", "weights", "error"]));
+      var stacked = info.gates.some(function (g) { return g.layer !== ""; });
+      section(body, "gates", stacked
+        ? table(["layer", "direction", "gate", "act.", "output", "error"], info.gates, ["layer", "direction", "name", "activation", "shape", "error"])
+        : table(["gate", "activation", "output", "error"], info.gates, ["name", "activation", "shape", "error"]));
       info.cells.forEach(function (cid) {
         var a = text("a", "gate diagram " + cid);
         a.href = "#" + cid;
@@ -59,117 +76,354 @@
     panel.hidden = false;
   }
 
-  function select(id, scroll) {
-    Array.prototype.forEach.call(svg.querySelectorAll(".selected"), function (el) { el.classList.remove("selected"); });
-    rows.forEach(function (r) { r.classList.toggle("selected", r.getAttribute("data-element") === id); });
-    var el = id ? svg.getElementById(id) : null;
-    if (el) {
-      el.classList.add("selected");
-      if (scroll) { centre(el); }
-    }
-    showPanel(id);
-  }
-
-  // ---- pan and zoom through the viewBox ----
+  // ---- the view: a viewBox kept to the frame's aspect, bounded zoom ----
   var base = svg.viewBox.baseVal;
   var home = { x: base.x, y: base.y, w: base.width, h: base.height };
   var view = { x: home.x, y: home.y, w: home.w, h: home.h };
   svg.removeAttribute("width");
   svg.removeAttribute("height");
-  function apply() { svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" ")); }
+  svg.setAttribute("preserveAspectRatio", "xMinYMin meet");
+  function frame() { return { w: holder.clientWidth || 800, h: holder.clientHeight || 500 }; }
+  function readableWidth() { return frame().w * TEXT_PT / BODY_PX; } // the median text at the page's body size
+  function widest() { var f = frame(); return Math.max(home.w, home.h * f.w / f.h) * 1.05; }
+  var lastWidth = frame().w;
+  function apply() {
+    var f = frame();
+    if (f.w !== lastWidth) { view.w *= f.w / lastWidth; lastWidth = f.w; } // a narrower frame keeps the scale
+    view.w = Math.min(Math.max(view.w, 40), widest());
+    view.h = view.w * f.h / f.w;
+    svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" "));
+    drawMinimap();
+  }
   function zoom(factor, cx, cy) {
-    var nx = cx - (cx - view.x) * factor, ny = cy - (cy - view.y) * factor;
-    view = { x: nx, y: ny, w: view.w * factor, h: view.h * factor };
+    var w = Math.min(Math.max(view.w * factor, 40), widest());
+    var k = w / view.w;
+    view = { x: cx - (cx - view.x) * k, y: cy - (cy - view.y) * k, w: w, h: view.h * k };
     apply();
   }
-  function centre(el) {
+  function centreOn(cx, cy) { view.x = cx - view.w / 2; view.y = cy - view.h / 2; apply(); }
+  function boxOf(el) {
     var b = el.getBBox();
-    var cx = b.x + b.width / 2, cy = b.y + b.height / 2;
     var outer = svg.getScreenCTM(), inner = el.getScreenCTM();
     if (outer && inner) {
       var m = outer.inverse().multiply(inner);
-      var px = m.a * cx + m.c * cy + m.e, py = m.b * cx + m.d * cy + m.f;
-      cx = px;
-      cy = py;
+      return { x: m.a * b.x + m.e, y: m.d * b.y + m.f, w: b.width * m.a, h: b.height * m.d };
     }
-    view.x = cx - view.w / 2;
-    view.y = cy - view.h / 2;
+    return { x: b.x, y: b.y, w: b.width, h: b.height };
+  }
+  function zoomTo(el) { // the box at a readable size, in the middle of the frame
+    var b = boxOf(el);
+    view.w = Math.max(Math.min(readableWidth(), widest()), b.w * 1.3);
     apply();
+    centreOn(b.x + b.w / 2, b.y + b.h / 2);
   }
-  function point(evt) {
-    var r = svg.getBoundingClientRect();
-    return { x: view.x + (evt.clientX - r.left) / r.width * view.w, y: view.y + (evt.clientY - r.top) / r.height * view.h };
+  function opening() { // the top of the model, readable: whole if it fits at that size
+    var w = readableWidth();
+    var first = svg.getElementById("in-0");
+    var b = first ? boxOf(first) : { x: home.x, y: home.y, w: 0, h: 0 };
+    if (home.w <= w) { view = { x: home.x - (w - home.w) / 2, y: home.y, w: w, h: 0 }; }
+    else {
+      view = { x: b.x + b.w / 2 - w / 2, y: home.y, w: w, h: 0 };
+      view.x = Math.min(Math.max(view.x, home.x), home.x + home.w - w);
+    }
+    apply();
+    if (b.y + b.h > view.y + view.h) { view.y = b.y - view.h * 0.1; apply(); } // the input, below the legend
   }
+
+  // ---- the minimap: the whole diagram, and where the frame is ----
+  var miniRect = document.getElementById("minimap-view");
+  minimap.setAttribute("viewBox", [home.x, home.y, home.w, home.h].join(" "));
+  function drawMinimap() {
+    var whole = view.w >= home.w && view.h >= home.h;
+    minimap.classList.toggle("idle", whole);
+    miniRect.setAttribute("x", view.x); miniRect.setAttribute("y", view.y);
+    miniRect.setAttribute("width", view.w); miniRect.setAttribute("height", view.h);
+  }
+  minimap.addEventListener("click", function (evt) {
+    var r = minimap.getBoundingClientRect();
+    var s = Math.min(r.width / home.w, r.height / home.h);
+    centreOn(home.x + (evt.clientX - r.left) / s, home.y + (evt.clientY - r.top) / s);
+    evt.stopPropagation();
+  });
+
+  // ---- selecting a box: outline it, open its panel, bring it into view ----
+  var nodes = Array.prototype.slice.call(svg.querySelectorAll("g.node, g.cluster"));
+  var selected = null;
+  function select(id, bring, note) {
+    if (selected) { selected.classList.remove("selected"); selected.removeAttribute("aria-current"); }
+    rows.forEach(function (r) { r.classList.toggle("selected", elementOf(r) === id); });
+    selected = id ? svg.getElementById(id) : null;
+    showPanel(id, note); // first: opening the panel narrows the frame
+    if (selected) {
+      selected.classList.add("selected");
+      selected.setAttribute("aria-current", "true");
+      if (bring) {
+        zoomTo(selected);
+        var r = holder.getBoundingClientRect();
+        if (r.top < 0 || r.bottom > window.innerHeight) { holder.scrollIntoView({ block: "nearest" }); }
+      }
+    }
+  }
+  function label(el) {
+    var title = el.querySelector("title");
+    return Array.prototype.map.call(el.querySelectorAll("text"), function (t) { return t.textContent; }).join(" ") || (title && title.textContent) || el.id;
+  }
+  nodes.forEach(function (el) {
+    if (el.id === "legend" || el.id === "legend-table") { return; }
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("role", "button");
+    el.setAttribute("aria-label", label(el));
+  });
+
+  // ---- pointer and wheel ----
   holder.addEventListener("wheel", function (evt) {
+    if (!(evt.ctrlKey || evt.metaKey || document.activeElement === holder)) { return; } // the page scrolls on
     evt.preventDefault();
-    var p = point(evt);
-    zoom(evt.deltaY > 0 ? 1.15 : 1 / 1.15, p.x, p.y);
+    var r = svg.getBoundingClientRect();
+    var s = Math.min(r.width / view.w, r.height / view.h);
+    zoom(evt.deltaY > 0 ? 1.15 : 1 / 1.15, view.x + (evt.clientX - r.left) / s, view.y + (evt.clientY - r.top) / s);
   }, { passive: false });
   var drag = null;
   holder.addEventListener("pointerdown", function (evt) { drag = { x: evt.clientX, y: evt.clientY, moved: false }; });
   window.addEventListener("pointerup", function () { setTimeout(function () { drag = null; }, 0); });
   holder.addEventListener("pointermove", function (evt) {
-    if (!drag) { return; }
+    if (!drag || evt.buttons === 0) { return; }
     var r = svg.getBoundingClientRect();
+    var s = Math.min(r.width / view.w, r.height / view.h);
     var dx = evt.clientX - drag.x, dy = evt.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 3) { drag.moved = true; }
-    view.x -= dx / r.width * view.w;
-    view.y -= dy / r.height * view.h;
+    view.x -= dx / s;
+    view.y -= dy / s;
     drag.x = evt.clientX;
     drag.y = evt.clientY;
     apply();
   });
-  document.getElementById("zoom-in").addEventListener("click", function () { zoom(1 / 1.3, view.x + view.w / 2, view.y + view.h / 2); });
-  document.getElementById("zoom-out").addEventListener("click", function () { zoom(1.3, view.x + view.w / 2, view.y + view.h / 2); });
-  document.getElementById("zoom-fit").addEventListener("click", function () { view = { x: home.x, y: home.y, w: home.w, h: home.h }; apply(); });
+  function centre() { return [view.x + view.w / 2, view.y + view.h / 2]; }
+  document.getElementById("zoom-in").addEventListener("click", function () { zoom(1 / 1.3, centre()[0], centre()[1]); });
+  document.getElementById("zoom-out").addEventListener("click", function () { zoom(1.3, centre()[0], centre()[1]); });
+  document.getElementById("zoom-read").addEventListener("click", function () { var c = centre(); view.w = readableWidth(); apply(); centreOn(c[0], c[1]); });
+  document.getElementById("zoom-fit").addEventListener("click", function () { view = { x: home.x, y: home.y, w: widest(), h: 0 }; apply(); });
 
-  // ---- clicking the diagram ----
+  function targetOf(node) {
+    var g = node.closest ? node.closest("g.node, g.cluster") : null;
+    return g && g.id !== "legend" && g.id !== "legend-table" ? g : null;
+  }
+  function open(g) {
+    history.replaceState(null, "", "#" + g.id);
+    select(g.id, false);
+  }
   svg.addEventListener("click", function (evt) {
     if (drag && drag.moved) { return; }
-    var target = evt.target.closest("g.node, g.cluster");
     var link = evt.target.closest("a");
-    if (link) { evt.preventDefault(); }
-    if (!target || !target.id) { return; }
-    if (target.id === "legend" || target.id === "legend-table") { return; }
-    history.replaceState(null, "", "#" + target.id);
-    select(target.id, false);
+    if (link) {
+      evt.preventDefault();
+      var href = link.getAttribute("href") || link.getAttribute("xlink:href") || "";
+      if (href.charAt(0) === "#" && svg.getElementById(href.slice(1))) { // a reference: go to the maker
+        history.replaceState(null, "", href);
+        select(href.slice(1), true, "the input this reference stands for");
+        return;
+      }
+    }
+    var g = targetOf(evt.target);
+    if (g) { open(g); }
+  });
+  svg.addEventListener("keydown", function (evt) {
+    var g = targetOf(evt.target);
+    if (g && (evt.key === "Enter" || evt.key === " ")) { evt.preventDefault(); open(g); zoomTo(g); }
+  });
+  svg.addEventListener("focusin", function (evt) { // keep the focused box in the frame
+    var g = targetOf(evt.target);
+    if (!g) { return; }
+    var b = boxOf(g);
+    if (b.x < view.x || b.y < view.y || b.x + b.w > view.x + view.w || b.y + b.h > view.y + view.h) { centreOn(b.x + b.w / 2, b.y + b.h / 2); }
+  });
+  holder.addEventListener("keydown", function (evt) {
+    if (evt.target !== holder) { return; }
+    var step = view.w / 8, c = centre();
+    var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (moves[evt.key]) { evt.preventDefault(); view.x += moves[evt.key][0]; view.y += moves[evt.key][1]; apply(); }
+    else if (evt.key === "+" || evt.key === "=") { zoom(1 / 1.3, c[0], c[1]); }
+    else if (evt.key === "-") { zoom(1.3, c[0], c[1]); }
+    else if (evt.key === "0") { view = { x: home.x, y: home.y, w: widest(), h: 0 }; apply(); }
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Escape" && !panel.hidden) { panel.hidden = true; if (selected) { selected.focus(); } }
   });
   document.getElementById("panel-close").addEventListener("click", function () { panel.hidden = true; });
 
-  // ---- the layer table: select, sort, filter ----
+  // ---- search: boxes by name, class or shape ----
+  var search = document.getElementById("search"), counter = document.getElementById("search-count");
+  var index = null, matches = [], at = -1;
+  function find(q) {
+    if (!index) { index = nodes.filter(function (el) { return el.getAttribute("role") === "button"; }).map(function (el) { return { el: el, text: label(el).toLowerCase() + " " + (panels[el.id] ? panels[el.id].type.toLowerCase() : "") }; }); }
+    q = q.trim().toLowerCase();
+    matches = q ? index.filter(function (it) { return it.text.indexOf(q) >= 0; }).map(function (it) { return it.el; }) : [];
+    at = -1;
+    nodes.forEach(function (el) { el.classList.remove("match"); });
+    matches.forEach(function (el) { el.classList.add("match"); });
+    counter.textContent = q ? (matches.length ? matches.length + " found" : "none found") : "";
+  }
+  function step(dir) {
+    if (!matches.length) { return; }
+    at = (at + dir + matches.length) % matches.length;
+    counter.textContent = (at + 1) + " of " + matches.length;
+    select(matches[at].id, true);
+  }
+  search.addEventListener("input", function () { find(search.value); });
+  search.addEventListener("keydown", function (evt) { if (evt.key === "Enter") { evt.preventDefault(); step(evt.shiftKey ? -1 : 1); } });
+  document.getElementById("search-next").addEventListener("click", function () { step(1); });
+  document.getElementById("search-prev").addEventListener("click", function () { step(-1); });
+
+  // ---- the module tree: fold, filter, sort within siblings, keyboard ----
+  var byId = {}, kids = { "": [] };
   rows.forEach(function (r) {
-    r.addEventListener("click", function () {
-      var id = r.getAttribute("data-element");
-      history.replaceState(null, "", "#" + id);
-      select(id, true);
-    });
+    var id = r.getAttribute("data-id"), parent = r.getAttribute("data-parent");
+    byId[id] = r;
+    (kids[parent] = kids[parent] || []).push(r);
   });
-  var tbody = document.querySelector("#layer-table tbody");
-  Array.prototype.forEach.call(document.querySelectorAll("#layer-table th[data-key]"), function (th, col) {
-    th.addEventListener("click", function () {
-      var asc = !th.classList.contains("sorted-asc");
-      Array.prototype.forEach.call(th.parentNode.children, function (o) { o.classList.remove("sorted-asc", "sorted-desc"); });
-      th.classList.add(asc ? "sorted-asc" : "sorted-desc");
-      var numeric = th.hasAttribute("data-num");
-      rows.sort(function (a, b) {
-        var x = a.children[col].textContent, y = b.children[col].textContent;
-        var c = numeric ? Number(x.replace(/,/g, "")) - Number(y.replace(/,/g, "")) : x.trim().localeCompare(y.trim());
-        return asc ? c : -c;
+  function shown(r) {
+    var p = r.getAttribute("data-parent");
+    while (p && byId[p]) {
+      if (byId[p].getAttribute("aria-expanded") === "false") { return false; }
+      p = byId[p].getAttribute("data-parent");
+    }
+    return true;
+  }
+  var filterText = "";
+  function matchesFilter(r) { return !filterText || r.textContent.toLowerCase().indexOf(filterText) >= 0; }
+  function refresh() {
+    var keep = {};
+    if (filterText) { // a match shows its ancestors too
+      rows.forEach(function (r) {
+        if (!matchesFilter(r)) { return; }
+        for (var x = r; x; x = byId[x.getAttribute("data-parent")]) { keep[x.getAttribute("data-id")] = true; }
       });
-      rows.forEach(function (r) { tbody.appendChild(r); });
-    });
+    }
+    rows.forEach(function (r) { r.hidden = filterText ? !keep[r.getAttribute("data-id")] : !shown(r); });
+  }
+  function setOpen(r, on) { if (r.hasAttribute("aria-expanded")) { r.setAttribute("aria-expanded", on ? "true" : "false"); refresh(); } }
+  function visibleRows() { return rows.filter(function (r) { return !r.hidden; }); }
+  function focusRow(r) { if (r) { rows.forEach(function (x) { x.tabIndex = -1; }); r.tabIndex = 0; r.focus(); } }
+  function chooseRow(r) {
+    var id = elementOf(r);
+    history.replaceState(null, "", "#" + id);
+    select(id, true);
+  }
+  if (rows.length) { rows[0].tabIndex = 0; }
+  tbody.addEventListener("click", function (evt) {
+    var r = evt.target.closest("tr");
+    if (!r) { return; }
+    if (evt.target.classList.contains("twisty")) { setOpen(r, r.getAttribute("aria-expanded") === "false"); return; }
+    focusRow(r);
+    chooseRow(r);
   });
-  document.getElementById("filter").addEventListener("input", function (evt) {
-    var q = evt.target.value.toLowerCase();
-    rows.forEach(function (r) { r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0; });
+  tbody.addEventListener("keydown", function (evt) {
+    var r = evt.target.closest("tr");
+    if (!r) { return; }
+    var list = visibleRows(), i = list.indexOf(r);
+    if (evt.key === "ArrowDown") { evt.preventDefault(); focusRow(list[i + 1]); }
+    else if (evt.key === "ArrowUp") { evt.preventDefault(); focusRow(list[i - 1]); }
+    else if (evt.key === "ArrowRight") { evt.preventDefault(); if (r.getAttribute("aria-expanded") === "false") { setOpen(r, true); } else { focusRow(list[i + 1]); } }
+    else if (evt.key === "ArrowLeft") { evt.preventDefault(); if (r.getAttribute("aria-expanded") === "true") { setOpen(r, false); } else { focusRow(byId[r.getAttribute("data-parent")]); } }
+    else if (evt.key === "Enter" || evt.key === " ") { evt.preventDefault(); chooseRow(r); }
+  });
+  document.getElementById("tree-expand").addEventListener("click", function () { rows.forEach(function (r) { if (r.hasAttribute("aria-expanded")) { r.setAttribute("aria-expanded", "true"); } }); refresh(); });
+  document.getElementById("tree-collapse").addEventListener("click", function () { rows.forEach(function (r) { if (r.hasAttribute("aria-expanded")) { r.setAttribute("aria-expanded", "false"); } }); refresh(); });
+  document.getElementById("filter").addEventListener("input", function (evt) { filterText = evt.target.value.trim().toLowerCase(); refresh(); });
+  Array.prototype.forEach.call(document.querySelectorAll("#layer-table th button"), function (button) {
+    button.addEventListener("click", function () {
+      var th = button.parentNode, col = Array.prototype.indexOf.call(th.parentNode.children, th);
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      Array.prototype.forEach.call(th.parentNode.children, function (o) { o.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var numeric = button.hasAttribute("data-num");
+      function key(r) { var v = r.children[col].textContent.replace(/[,×]/g, "").trim(); return numeric ? Number(v || 0) : v.toLowerCase(); }
+      var order = [];
+      (function walk(parent) { // siblings sorted among themselves, each followed by its own subtree
+        var list = (kids[parent] || []).slice().sort(function (a, b) {
+          var x = key(a), y = key(b), c = x < y ? -1 : x > y ? 1 : 0;
+          return asc ? c : -c;
+        });
+        list.forEach(function (r) { order.push(r); walk(r.getAttribute("data-id")); });
+      })("");
+      order.forEach(function (r) { tbody.appendChild(r); });
+      rows = order;
+    });
   });
 
-  // ---- the URL hash selects a node, so a link can point at one layer ----
+  // ---- the URL hash: a box, or a call folded onto one ----
+  function drawnAs(id) {
+    var m = /^call-(\d+)$/.exec(id);
+    if (!m) { return null; }
+    var n = Number(m[1]);
+    for (var i = 0; i < folded.length; i++) {
+      if (n >= folded[i][0] && n <= folded[i][1]) {
+        var target = "call-" + String(n - folded[i][2]).padStart(4, "0");
+        var row = byId[target];
+        return { id: row ? elementOf(row) : target, from: target };
+      }
+    }
+    return byId[id] ? { id: elementOf(byId[id]), from: id } : null;
+  }
   function fromHash() {
     var id = location.hash.slice(1);
     try { id = decodeURIComponent(id); } catch (e) { /* a malformed escape: use the fragment as written */ }
-    if (id && (panels[id] || svg.getElementById(id))) { select(id, true); }
+    if (!id) { return; }
+    if (panels[id] || svg.getElementById(id)) { select(id, true); return; }
+    var shownAs = drawnAs(id);
+    if (shownAs && (panels[shownAs.id] || svg.getElementById(shownAs.id))) {
+      select(shownAs.id, true, id + " runs in a folded loop step or layer; it is drawn as " + shownAs.from + ".");
+    }
   }
   window.addEventListener("hashchange", fromHash);
+
+  // ---- the record: one embedded copy, unpacked on demand ----
+  function download() {
+    var el = document.getElementById("record-data"), name = document.getElementById("download").getAttribute("data-name");
+    var bytes = Uint8Array.from(atob(el.textContent.trim()), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    new Response(stream).blob().then(function (blob) {
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(new Blob([blob], { type: "application/json" }));
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("#download, button.download"), function (b) { b.addEventListener("click", download); });
+
+  // ---- print: the whole diagram at page width, in page-high slices cut between boxes ----
+  var pages = document.getElementById("print-pages");
+  function cuts() {
+    var spans = nodes.map(function (el) { var b = boxOf(el); return [b.y, b.y + b.h]; });
+    var slice = home.w * 1.3, end = home.y + home.h, out = [home.y]; // a portrait page's height for the page width
+    while (end - out[out.length - 1] > slice) {
+      var top = out[out.length - 1], cut = top + slice;
+      var crosses = function (y) { return spans.some(function (s) { return s[0] < y && y < s[1]; }); };
+      for (var y = cut; y > top + slice * 0.5; y -= slice / 50) { if (!crosses(y)) { cut = y; break; } }
+      out.push(cut);
+    }
+    out.push(end);
+    return out;
+  }
+  window.addEventListener("beforeprint", function () {
+    pages.textContent = "";
+    var at = cuts();
+    for (var i = 0; i + 1 < at.length; i++) {
+      var s = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      s.setAttribute("viewBox", [home.x, at[i], home.w, at[i + 1] - at[i]].join(" "));
+      s.setAttribute("aria-hidden", "true");
+      var use = document.createElementNS("http://www.w3.org/2000/svg", "use");
+      use.setAttribute("href", "#graph0");
+      s.appendChild(use);
+      pages.appendChild(s);
+    }
+  });
+  window.addEventListener("afterprint", function () { pages.textContent = ""; });
+
+  opening();
+  refresh();
   fromHash();
+  if (window.ResizeObserver) { new ResizeObserver(function () { apply(); }).observe(holder); } else { window.addEventListener("resize", apply); }
 })();

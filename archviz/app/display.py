@@ -1,4 +1,9 @@
-"""Records and view graphs in Jupyter: the renderers that `archviz.api` registers with `record.display`."""
+"""Records and view graphs in Jupyter: the renderers that `archviz.api` registers with `record.display`.
+
+A record displays as `{"text/html": summary line + diagram, "text/plain": summary line}` and a view graph
+as `{"image/svg+xml": diagram, "text/plain": summary line}` (their `_repr_mimebundle_`): the diagram
+once, and a line that says where the forward pass failed rather than "outputs none".
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import html
 from typing import Any
 
 from ..draw import dot, graphviz
-from ..record import Trace, display, shape_text
+from ..record import Trace, display
 from ..view import Graph, View, build
 
 
@@ -17,14 +22,14 @@ def svg(obj: Any, **view: Any) -> str:
 
 
 def html_fragment(obj: Any) -> str:
-    """An HTML fragment: a one-line summary of a record, then its diagram."""
-    if not isinstance(obj, Trace):
-        return svg(obj)[svg(obj).find("<svg") :]
-    outs = ", ".join(shape_text(t.shape) for t in obj.outputs) or "none"
-    name, cls = html.escape(obj.model_name), html.escape(obj.model_class)
-    head = f"<p><b>{name}</b>: {cls}, {len(obj.calls)} calls, outputs {outs}</p>"
+    """An HTML fragment: a record's one-line summary (outputs, or where it failed), then its diagram."""
     drawn = svg(obj)
-    return head + drawn[drawn.find("<svg") :]
+    drawn = drawn[drawn.find("<svg") :]  # no XML prolog or DOCTYPE inside HTML
+    if not isinstance(obj, Trace):
+        return drawn
+    line = obj.summary()
+    name, rest = (obj.model_name, line[len(obj.model_name) :]) if line.startswith(obj.model_name) else ("", line)
+    return f"<p><b>{html.escape(name)}</b>{html.escape(rest)}</p>" + drawn
 
 
 def register() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..kinds import CallKind
-from ..record import Trace, shape_text
+from ..record import Trace
+from ..view.labels import failure_facts
 
 
 def no_output_message(trace: Trace) -> str | None:
@@ -19,17 +19,13 @@ def no_output_message(trace: Trace) -> str | None:
 
 def failure_message(trace: Trace, written: list[str]) -> str:
     """One paragraph saying where the forward pass failed and what was written anyway."""
-    failure = trace.failure
-    assert failure is not None
+    facts = failure_facts(trace)
+    assert facts is not None
     where = ""
-    if failure.call is not None:
-        c = trace.call(failure.call)
-        parent = trace.call(c.parent) if c.parent else None
-        shapes = ", ".join(f"{t.path} {shape_text(t.shape)}" for t in c.inputs[:4])
-        what = f"{c.type} '{c.name}'" if c.kind == CallKind.MODULE else f"op {c.type}"
-        loc = f" ({c.source.file}:{c.source.line})" if c.source else ""
-        host = f" in {parent.type}.forward" if parent else ""
-        weights = ", ".join(f"{p.name} {shape_text(p.shape)}" for p in c.param_list[:2])
-        where = f"{host}{loc} at {what} with inputs {shapes or 'none'}" + (f" and {weights}" if weights else "")
+    if facts.what:
+        host = f" in {facts.host}" if facts.host else ""
+        loc = f" ({facts.location})" if facts.location else ""
+        weights = f" and {facts.weights}" if facts.weights else ""
+        where = f"{host}{loc} at {facts.what} with inputs {facts.inputs or 'none'}{weights}"
     tail = f" — partial diagram written to {', '.join(written)}" if written else ""
-    return f"forward pass failed{where}: {failure.exc_type}: {failure.message}{tail}"
+    return f"forward pass failed{where}: {facts.exc_type}: {facts.message}{tail}"

@@ -111,7 +111,7 @@ def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _n
     files.text(stem, Format.DOT, dot_text)
     files.text(stem, Format.JSON, trace.to_json())
     svgs = {stem: files.diagram(stem, dot_text, keep_dot=False, svg=main_svg)}
-    for d in drill.drill_ins(trace, stem, image):
+    for d in drill.drill_ins(trace, stem, image, options.theme):
         svgs[d.name] = files.diagram(d.name, d.dot, keep_dot=True)
     if Format.HTML in options.formats:
         files.text(

@@ -7,22 +7,11 @@ import textwrap
 from ..kinds import OP_SYMBOLS, ClusterKind, NodeKind, Paint, Theme
 from ..view.graph import Cluster, Graph, Node
 from .escape import esc, quote
+from .palette import LIGHT, Palette, palette
 
 FONT = "Helvetica,Arial,DejaVu Sans,sans-serif"
-BACKGROUNDS = {Theme.LIGHT: "white", Theme.DARK: "#0f172a", Theme.TRANSPARENT: "transparent"}
+COLOURS = LIGHT.kinds  # one colour per kind; the legend is drawn from the palette
 
-# One colour per kind; the legend is drawn from this table.
-COLOURS = {
-    Paint.MODULE: ("#dbeafe", "#1e3a8a"),
-    Paint.OP: ("#f1f5f9", "#334155"),
-    Paint.FUNCTION: ("#fef3c7", "#92400e"),
-    Paint.INPUT: ("#dcfce7", "#166534"),
-    Paint.OUTPUT: ("#dcfce7", "#166534"),
-    Paint.ERROR: ("#fecaca", "#991b1b"),
-    Paint.GATE: ("#fde68a", "#92400e"),
-    Paint.CELL: ("#ede9fe", "#5b21b6"),
-    Paint.REFERENCE: ("#f8fafc", "#64748b"),
-}
 LEGEND = (
     (Paint.MODULE, "module"), (Paint.OP, "op"), (Paint.GATE, "gate (σ, tanh)"), (Paint.CELL, "recurrent cell"),
     (Paint.FUNCTION, "torch helper"), (Paint.INPUT, "input / output"), (Paint.ERROR, "error"),
@@ -46,9 +35,9 @@ def _row(text: str, bold: bool = False, colour: str | None = None, size: int | N
     return f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"{bg}>{body}</TD></TR>'
 
 
-def _node_label(n: Node) -> str:
+def _node_label(n: Node, pal: Palette = LIGHT) -> str:
     paint = Paint.ERROR if n.error else Paint.GATE if n.gate else Paint(n.kind)
-    fill, ink = COLOURS[paint]
+    fill, ink = pal.kinds[paint]
     rows: list[str] = []
     if n.kind in (NodeKind.INPUT, NodeKind.OUTPUT):
         rows.append(_row(n.subtitle if n.kind == NodeKind.OUTPUT else f"{n.title} {n.subtitle}", bold=True))
@@ -80,7 +69,7 @@ def _node_label(n: Node) -> str:
     if n.varies:  # the loop cluster says ×T; only say so here when steps differ in shape
         rows.append(_row(f"shapes vary over the {n.repeat} steps; step 1 shown", size=9))
     if n.error:
-        rows.append(_row(_wrap(n.error), colour="#fee2e2", size=9))
+        rows.append(_row(_wrap(n.error), colour=pal.error_row, size=9))
     return _table(rows, fill, ink, pad=2 if n.kind == NodeKind.OP else 3)
 
 
@@ -91,21 +80,21 @@ def _table(rows: list[str], fill: str, ink: str, pad: int) -> str:
     )
 
 
-def _node_line(n: Node, indent: str, links: dict[str, str]) -> str:
+def _node_line(n: Node, indent: str, links: dict[str, str], pal: Palette) -> str:
     tooltip = f"{n.title} ({n.subtitle})" if n.subtitle else n.title
     link = links.get(n.id) or (f"#{n.refers}" if n.refers else None)
     href = f', href={quote(link)}, target="_top"' if link else ""
-    return f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n)}, tooltip={quote(tooltip)}{href}];"
+    return f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n, pal)}, tooltip={quote(tooltip)}{href}];"
 
 
-def _cluster_open(c: Cluster, indent: str, links: dict[str, str]) -> list[str]:
+def _cluster_open(c: Cluster, indent: str, links: dict[str, str], pal: Palette) -> list[str]:
     if c.kind == ClusterKind.LOOP:
-        style = 'style="dashed,rounded"; color="#c2410c"; fontcolor="#c2410c"'
+        style = f'style="dashed,rounded"; color="{pal.loop}"; fontcolor="{pal.loop}"'
     elif c.kind == ClusterKind.REPEAT:
-        style = 'style="dashed,rounded,bold"; color="#0f766e"; fontcolor="#0f766e"'
+        style = f'style="dashed,rounded,bold"; color="{pal.repeat}"; fontcolor="{pal.repeat}"'
     else:
-        colour = COLOURS[Paint.ERROR][1] if c.error else "#94a3b8"
-        style = f'style="rounded"; color="{colour}"; fontcolor="#334155"'
+        colour = pal.kinds[Paint.ERROR][1] if c.error else pal.frame
+        style = f'style="rounded"; color="{colour}"; fontcolor="{pal.label}"'
     link = f' href={quote(links[c.id])}; target="_top";' if c.id in links else ""
     return [
         f"{indent}subgraph {quote('cluster_' + c.id)} {{",
@@ -125,17 +114,17 @@ def to_dot(
         links: node id -> relative href (drill-in gate diagrams).
     """
     links = links or {}
-    bg = BACKGROUNDS[Theme(theme)]
-    title_ink = "#e2e8f0" if theme == Theme.DARK else "#0f172a"
+    pal = palette(theme)
+    ink = f', fontcolor="{pal.text}"' if pal.text else ""
     lines = [
         "digraph archviz {",
         (
-            f'  graph [rankdir={graph.direction}, bgcolor="{bg}", fontname="{FONT}", fontsize=12, '
-            f'fontcolor="{title_ink}", labelloc=t, labeljust=l, label=<<B>{esc(graph.title)}</B>>, '
+            f'  graph [rankdir={graph.direction}, bgcolor="{pal.page}", fontname="{FONT}", fontsize=12, '
+            f'fontcolor="{pal.title}", labelloc=t, labeljust=l, label=<<B>{esc(graph.title)}</B>>, '
             f"nodesep=0.25, ranksep=0.35, newrank=true{_effort(graph)}];"
         ),
-        f'  node [shape=plain, fontname="{FONT}", fontsize=11];',
-        f'  edge [fontname="{FONT}", fontsize=9, color="#475569", fontcolor="#334155", arrowsize=0.7];',
+        f'  node [shape=plain, fontname="{FONT}", fontsize=11{ink}];',
+        f'  edge [fontname="{FONT}", fontsize=9, color="{pal.edge}", fontcolor="{pal.label}", arrowsize=0.7];',
     ]
     members: dict[str | None, list[Node]] = {}
     for n in graph.nodes:
@@ -146,21 +135,21 @@ def to_dot(
 
     def emit(cluster_id: str | None, indent: str) -> None:
         for c in sub.get(cluster_id, []):
-            lines.extend(_cluster_open(c, indent, links))
+            lines.extend(_cluster_open(c, indent, links, pal))
             emit(c.id, indent + "  ")
             lines.append(indent + "}")
-        lines.extend(_node_line(n, indent, links) for n in members.get(cluster_id, []))
+        lines.extend(_node_line(n, indent, links, pal) for n in members.get(cluster_id, []))
 
     emit(None, "  ")
     for e in graph.edges:
         attrs = [f"label={quote(e.label)}"]
         if e.back:
-            attrs += ["constraint=false", 'style="dashed"', 'color="#c2410c"', 'fontcolor="#c2410c"']
+            attrs += ["constraint=false", 'style="dashed"', f'color="{pal.loop}"', f'fontcolor="{pal.loop}"']
         lines.append(f"  {quote(e.src)} -> {quote(e.dst)} [{', '.join(attrs)}];")
     for note in graph.notes:
         lines.append(f"  // note: {note.replace(chr(10), ' ')}")
     if legend:
-        lines.extend(_legend(graph))
+        lines.extend(_legend(graph, pal))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -173,20 +162,25 @@ def _effort(graph: Graph) -> str:
     return ", mclimit=0.3, nslimit=2, nslimit1=2"
 
 
-def _legend(graph: Graph) -> list[str]:
+def _legend(graph: Graph, pal: Palette = LIGHT) -> list[str]:
     rows = "".join(
-        f'<TR><TD BGCOLOR="{COLOURS[k][0]}" WIDTH="14"> </TD><TD ALIGN="LEFT">{esc(text)}</TD></TR>'
+        f'<TR><TD BGCOLOR="{pal.kinds[k][0]}" WIDTH="14"> </TD><TD ALIGN="LEFT">{esc(text)}</TD></TR>'
         for k, text in LEGEND
     )
-    rows += '<TR><TD><FONT COLOR="#c2410c">- -&gt;</FONT></TD><TD ALIGN="LEFT">loop state ×T</TD></TR>'
+    rows += f'<TR><TD><FONT COLOR="{pal.loop}">- -&gt;</FONT></TD><TD ALIGN="LEFT">loop state ×T</TD></TR>'
     if any(c.kind == ClusterKind.REPEAT for c in graph.clusters):  # the rest only when drawn
-        rows += '<TR><TD><FONT COLOR="#0f766e">[ ]</FONT></TD><TD ALIGN="LEFT">repeated layers ×N</TD></TR>'
+        rows += f'<TR><TD><FONT COLOR="{pal.repeat}">[ ]</FONT></TD><TD ALIGN="LEFT">repeated layers ×N</TD></TR>'
     if any(n.kind == NodeKind.REFERENCE for n in graph.nodes):
         rows += '<TR><TD>↗</TD><TD ALIGN="LEFT">shared input, drawn where it is read</TD></TR>'
     table = f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{rows}</TABLE>>'
+    # The legend's text sits on the page: the light theme keeps Graphviz's black, the others their label colour.
+    light = pal is LIGHT
+    frame_ink = "" if light else f' fontcolor="{pal.label}";'
+    node_ink = "" if light else f', fontcolor="{pal.label}"'
+    border = "#cbd5e1" if light else pal.frame
     return [
         '  subgraph "cluster_legend" {',
-        '    id="legend"; label="legend"; style="rounded"; color="#cbd5e1"; fontsize=10;',
-        f'    "legend" [id="legend-table", label={table}, fontsize=9];',
+        f'    id="legend"; label="legend"; style="rounded"; color="{border}"; fontsize=10;{frame_ink}',
+        f'    "legend" [id="legend-table", label={table}, fontsize=9{node_ink}];',
         "  }",
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..kinds import Theme
 from ..record import Cell, Trace
 from ..view import names, stacks
 from ..view.graph import Graph
@@ -26,17 +27,17 @@ def _by_call(trace: Trace) -> dict[str, list[Cell]]:
     return out
 
 
-def drill_ins(trace: Trace, stem: str, fmt: str = "svg") -> list[DrillIn]:
+def drill_ins(trace: Trace, stem: str, fmt: str = "svg", theme: Theme = Theme.LIGHT) -> list[DrillIn]:
     """Every drill-in diagram of `trace`, named after `stem` (the main diagram's file stem)."""
     out: list[DrillIn] = []
     for call_id, cells in _by_call(trace).items():
         stacked = len(cells) > 1
         for cell in cells:
-            out.append(DrillIn(names.cell_name(stem, cell, stacked), gates.cell_dot(cell), (cell.id,)))
+            out.append(DrillIn(names.cell_name(stem, cell, stacked), gates.cell_dot(cell, theme), (cell.id,)))
         if stacked:
             call = trace.call(call_id)
             links = {f"{call_id}:{c.id}": f"{names.cell_name(stem, c, True)}.{fmt}" for c in cells}
-            text = dot.to_dot(stacks.overview(call, cells), links=links)
+            text = dot.to_dot(stacks.overview(call, cells), links=links, theme=theme)
             out.append(DrillIn(names.overview_name(stem, call.name), text, tuple(c.id for c in cells)))
     return out
 

@@ -6,13 +6,11 @@ heavy straight line, the recurrent back edges dashed with `×T`, and the gate ta
 
 from __future__ import annotations
 
-from ..kinds import Paint, WireKind
+from ..kinds import Paint, Theme, WireKind
 from ..record import Cell, WireNode, shape_text
-from .dot import COLOURS, FONT
+from .dot import FONT
 from .escape import esc, quote
-
-GATE_FILL = ("#fde68a", "#92400e")
-POINT_FILL = ("#fce7f3", "#9d174d")
+from .palette import LIGHT, Palette, palette
 
 
 def cell_title(cell: Cell) -> str:
@@ -25,25 +23,27 @@ def cell_title(cell: Cell) -> str:
     return " · ".join(parts)
 
 
-def _node(n: WireNode, prefix: str) -> str:
+def _node(n: WireNode, prefix: str, pal: Palette = LIGHT) -> str:
     shape = shape_text(n.shape) if n.shape else ""
     if n.kind in (WireKind.INPUT, WireKind.OUTPUT):
-        fill, ink = COLOURS[Paint.INPUT]
+        fill, ink = pal.kinds[Paint.INPUT]
         label = f'<<B>{esc(n.label)}</B><BR/><FONT POINT-SIZE="9">{esc(shape)}</FONT>>'
         attrs = f'shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}"'
     elif n.kind == WireKind.POINTWISE:
-        fill, ink = POINT_FILL
+        fill, ink = pal.kinds[Paint.POINTWISE]
         label = f"<{esc(n.label)}>"
         attrs = f'shape=circle, width=0.35, fixedsize=true, style=filled, fillcolor="{fill}", color="{ink}"'
-        if n.name:
+        if n.name and pal is LIGHT:
             attrs += f", xlabel={quote(n.name)}"
+        elif n.name:  # the name sits on the page, the symbol on the circle: each in its own colour
+            attrs += f', xlabel=<<FONT COLOR="{pal.label}">{esc(n.name)}</FONT>>'
     elif n.kind == WireKind.GATE:
-        fill, ink = GATE_FILL
+        fill, ink = pal.kinds[Paint.GATE]
         head = f"{n.name}: {n.label}" if n.name else n.label
         label = f'<<B>{esc(head)}</B><BR/><FONT POINT-SIZE="9">{esc(shape)}</FONT>>'
         attrs = f'shape=box, style="filled", fillcolor="{fill}", color="{ink}"'
     else:
-        fill, ink = COLOURS[Paint.MODULE if n.kind == WireKind.LINEAR else Paint.OP]
+        fill, ink = pal.kinds[Paint.MODULE if n.kind == WireKind.LINEAR else Paint.OP]
         name = f"{n.name}: " if n.name and n.kind != WireKind.LINEAR else ""
         label = f'<<B>{esc(name + n.label)}</B><BR/><FONT POINT-SIZE="9">{esc(shape)}</FONT>>'
         attrs = f'shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}"'
@@ -65,33 +65,36 @@ def _table(cell: Cell) -> str:
     return '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
 
 
-def cell_dot(cell: Cell) -> str:
+def cell_dot(cell: Cell, theme: Theme | str = Theme.LIGHT) -> str:
     """DOT text of one cell's wiring (or an opaque box saying why it is not drawn)."""
+    pal = palette(theme)
+    page = "" if pal is LIGHT else f', bgcolor="{pal.page}", fontcolor="{pal.title}"'
+    ink = "" if pal is LIGHT else f', fontcolor="{pal.text or "black"}"'
     lines = [
         "digraph cell {",
         (
             f'  graph [rankdir=LR, fontname="{FONT}", fontsize=12, labelloc=t, labeljust=l, '
-            f"label=<<B>{esc(cell_title(cell))}</B>>, nodesep=0.3, ranksep=0.35, newrank=true];"
+            f"label=<<B>{esc(cell_title(cell))}</B>>, nodesep=0.3, ranksep=0.35, newrank=true{page}];"
         ),
-        f'  node [fontname="{FONT}", fontsize=10];',
-        f'  edge [fontname="{FONT}", fontsize=8, color="#475569", fontcolor="#334155", arrowsize=0.6];',
+        f'  node [fontname="{FONT}", fontsize=10{ink}];',
+        f'  edge [fontname="{FONT}", fontsize=8, color="{pal.edge}", fontcolor="{pal.label}", arrowsize=0.6];',
     ]
     if not cell.nodes:
-        fill, ink = COLOURS[Paint.ERROR]
+        fill, ink = pal.kinds[Paint.ERROR]
         why = "; ".join(cell.notes) or "wiring not available"
         lines.append(
             f'  "opaque" [shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}", '
             f"label=<<B>{esc(cell.path)}: {esc(cell.kind)}</B><BR/>{esc(why)}>];"
         )
-    lines.extend(_node(n, "") for n in cell.nodes)
+    lines.extend(_node(n, "", pal) for n in cell.nodes)
     for e in cell.edges:
         label = shape_text(e.shape) if e.shape else ""
         attrs = []
         if e.back:
             label += f" ×{cell.steps}" if cell.steps > 1 else ""
-            attrs += ["constraint=false", 'style="dashed"', 'color="#c2410c"', 'fontcolor="#c2410c"']
+            attrs += ["constraint=false", 'style="dashed"', f'color="{pal.loop}"', f'fontcolor="{pal.loop}"']
         elif e.state:
-            attrs += ["weight=20", "penwidth=2.5", 'color="#0f172a"']
+            attrs += ["weight=20", "penwidth=2.5", f'color="{pal.title}"']
         lines.append(f"  {quote(e.src)} -> {quote(e.dst)} [label={quote(label)}{''.join(', ' + a for a in attrs)}];")
     inputs = [n.id for n in cell.nodes if n.kind == WireKind.INPUT]
     outputs = [n.id for n in cell.nodes if n.kind == WireKind.OUTPUT]
@@ -100,7 +103,8 @@ def cell_dot(cell: Cell) -> str:
     if outputs:
         lines.append("  { rank=max; " + " ".join(quote(o) for o in outputs) + " }")
     if cell.gates or cell.notes:
-        lines.append(f'  "gate_table" [shape=plain, label={_table(cell)}];')
+        table_ink = "" if pal is LIGHT else f', fontcolor="{pal.label}"'  # the table stands on the page
+        lines.append(f'  "gate_table" [shape=plain, label={_table(cell)}{table_ink}];')
         if inputs:
             lines.append(f'  {quote(inputs[-1])} -> "gate_table" [style=invis];')
     lines.append("}")

@@ -13,6 +13,7 @@ from ..errors import RecordError
 from ..kinds import INPUT_PRODUCER, CallKind
 from . import display, jsonio
 from .cells import Cell, Check, RecurrentConfig
+from .text import shape_text
 
 SCHEMA_VERSION = 2
 _CALL_PREFIX = "call-"
@@ -175,14 +176,18 @@ class Trace:
     def lint(self) -> list[str]:
         """Problems that would make any drawing of this record lie; [] for a sound record.
 
-        Checks that ids follow execution order, every parent and producer is an earlier call, depths
-        nest, and the failure and the cells name calls that exist.
+        Checks that ids follow execution order (a rolled record leaves folded steps out, so numbers
+        may skip), every parent and producer is an earlier call, depths nest, and the failure and the
+        cells name calls that exist.
         """
         problems: list[str] = []
         seen: dict[str, Call] = {}
+        last = -1
         for i, c in enumerate(self.calls):
-            if c.id != call_id(i):
-                problems.append(f"{c.id} is call number {i}")
+            number = int(c.id[5:]) if is_call_id(c.id) and c.id[5:].isdigit() else -1
+            if number <= last or c.id != call_id(number):
+                problems.append(f"{c.id} is call number {i}, out of execution order")
+            last = number
             parent = seen.get(c.parent) if c.parent is not None else None
             if c.parent is not None and parent is None:
                 problems.append(f"{c.id} names parent {c.parent}, which is not an earlier call")
@@ -214,10 +219,42 @@ class Trace:
             raise RecordError(f"archviz record has schema_version {version!r}, expected {SCHEMA_VERSION}")
         return jsonio.decode(Trace, data)
 
-    def _repr_svg_(self) -> str | None:
-        """Jupyter shows a record as its diagram, through the renderer `archviz.api` registers."""
-        return display.show(self, "image/svg+xml")
+    def summary(self) -> str:
+        """One line: model, class, number of calls, and the outputs or where the forward pass failed."""
+        head = f"{_clip(self.model_name, 60)}: {_clip(self.model_class, 60)}, {len(self.calls)} calls"
+        if self.failure is None:
+            shapes = [shape_text(t.shape) for t in self.outputs[:4]]
+            more = f" … ({len(self.outputs)} in all)" if len(self.outputs) > 4 else ""
+            return f"{head}, outputs {', '.join(shapes) or 'none'}{more}"
+        where = ""
+        if self.failure.call is not None and self.failure.call in {c.id for c in self.calls}:
+            c = self.call(self.failure.call)
+            what = f"{c.type} '{c.name}'" if c.kind == CallKind.MODULE else f"op {c.type}"
+            where = f" at {_clip(what, 60)}" + (f" ({c.source.file}:{c.source.line})" if c.source else "")
+        message = (self.failure.message.strip().splitlines() or [""])[0]
+        return f"{head}, failed{where}: {_clip(f'{self.failure.exc_type}: {message}', 120)}"
+
+    def __repr__(self) -> str:
+        """A one-line summary (the dataclass's own repr would print every call: tens of kilobytes)."""
+        return f"<Trace {self.summary()}>"
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """Jupyter: the summary as text and, once `archviz.api` is imported, as HTML above the diagram.
+
+        The bundle holds the diagram once: IPython adds a `_repr_*_` result only for a MIME type the
+        bundle lacks, so the record has no `_repr_svg_` beside its HTML.
+        """
+        bundle = {"text/plain": repr(self)}
+        fragment = display.show(self, "text/html")
+        if fragment is not None:
+            bundle["text/html"] = fragment
+        return bundle
 
     def _repr_html_(self) -> str | None:
         """An HTML fragment: a one-line summary and the diagram."""
         return display.show(self, "text/html")
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -107,6 +107,19 @@ class Graph:
     notes: tuple[str, ...] = field(default=())
     places: tuple[tuple[str, str], ...] = ()  # module call id -> node or cluster id that draws it
 
+    def __repr__(self) -> str:
+        """A one-line summary (the dataclass's own repr would print every node and edge)."""
+        counts = f"{len(self.nodes)} nodes, {len(self.edges)} edges, {len(self.clusters)} clusters"
+        return f"<Graph {self.title!r}: {counts}, {len(self.loops)} loops>"
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """Jupyter: the summary as text and, once `archviz.api` is imported, the diagram as SVG (once)."""
+        bundle = {"text/plain": repr(self)}
+        svg = display.show(self, "image/svg+xml")
+        if svg is not None:
+            bundle["image/svg+xml"] = svg
+        return bundle
+
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a view graph as its diagram, through the renderer `archviz.api` registers."""
         return display.show(self, "image/svg+xml")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..analysis.loops import Loop
 from ..kinds import C_N_PATH, GETITEM, STATE_PATH, CallKind, Direction
-from ..record import Call, TensorMeta, Trace, is_call_id, shape_text
+from ..record import Call, TensorMeta, Trace, is_call_id, named_path, shape_text
 from .graph import Edge
 
 
@@ -102,3 +104,38 @@ def repeat_label(trace: Trace, lp: Loop, kids: dict[str | None, list[Call]]) -> 
     )
     size = f"{each:,} params each, {total:,} in all" if not differ else f"{total:,} params in all"
     return f"{head} · {size}" + (f" · shapes differ: {', '.join(differ[:3])}" if differ else "")
+
+
+@dataclass(frozen=True)
+class FailureFacts:
+    """Where a forward pass failed, as the CLI and the report both say it."""
+
+    host: str  # `GRUCell.forward`, or ''
+    location: str  # `gru.py:41`, or ''
+    code: str  # the source line
+    what: str  # `Linear 'proj'` or `op Tensor.add`
+    inputs: str  # `args[0] [5, 20], args[1] [5, 7]`
+    weights: str  # `weight [7, 50], bias [7]`
+    exc_type: str
+    message: str
+
+
+def failure_facts(trace: Trace) -> FailureFacts | None:
+    """What is known of the failing call: its place, inputs and weights; None when nothing failed."""
+    failure = trace.failure
+    if failure is None:
+        return None
+    c = trace.call(failure.call) if failure.call is not None else None
+    if c is None:
+        return FailureFacts("", "", "", "", "", "", failure.exc_type, failure.message)
+    parent = trace.call(c.parent) if c.parent else None
+    return FailureFacts(
+        host=f"{parent.type}.forward" if parent else "",
+        location=f"{c.source.file}:{c.source.line}" if c.source else "",
+        code=c.source.code if c.source else "",
+        what=f"{c.type} '{c.name}'" if c.kind == CallKind.MODULE else f"op {c.type}",
+        inputs=", ".join(f"{named_path(t.path, c.arg_names)} {shape_text(t.shape)}" for t in c.inputs[:4]),
+        weights=", ".join(f"{p.name} {shape_text(p.shape)}" for p in c.param_list[:2]),
+        exc_type=failure.exc_type,
+        message=failure.message,
+    )

@@ -38,6 +38,10 @@ def test_committed_docs_diagrams_are_fresh(name: str, model: str | None, update_
         assert golden.read_text(encoding="utf-8") == f.read_text(encoding="utf-8"), (
             f"{golden} is stale: run pytest --update-golden"
         )
+    # what CI and the pre-commit hook run: `archviz render --check` against the committed SVGs and DOT files
+    check = ["render", str(EXAMPLES / f"{name}.py"), "-o", str(DOCS), "--format", "svg,dot", "--check"]
+    checked = CliRunner().invoke(cli.main, check + (["--model", model] if model else []))
+    assert checked.exit_code == 0, checked.output + checked.stderr
     # meaning, not just bytes: the real output shape is drawn in the committed main diagram
     trace = Trace.from_json((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
     out_shape = "[" + ", ".join(map(str, trace.outputs[0].shape)) + "]"

@@ -8,7 +8,9 @@ what a browser would see (decoded text and attributes), and at the raw text wher
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import inspect
 import json
 import re
 import textwrap
@@ -24,6 +26,7 @@ from conftest import ROOT
 from torch import nn
 
 import archviz
+from archviz import api
 from archviz.cli import main
 from archviz.draw.html.resources import templates_dir
 from archviz.kinds import CallKind
@@ -133,10 +136,10 @@ class Doc(HTMLParser):
         return json.loads(self.by_id("panels").text())
 
     def record(self) -> Trace:
-        href = self.by_id("download").attrs["href"] or ""
-        prefix = "data:application/json;base64,"
-        assert href.startswith(prefix), href[:60]
-        return Trace.from_json(base64.b64decode(href[len(prefix) :]).decode("utf-8"))
+        """The record embedded in the page (gzip + base64), as the Download button hands it over."""
+        el = self.by_id("record-data")
+        assert el.tag == "script" and el.attrs.get("data-encoding") == "gzip+base64"
+        return Trace.from_json(gzip.decompress(base64.b64decode(el.text())).decode("utf-8"))
 
     def facts(self) -> dict[str, El]:
         """The header's <dt> name -> its <dd>."""
@@ -273,8 +276,7 @@ def assert_self_contained(doc: Doc) -> None:
             assert name != "src", (el.tag, name, value)
             if name in ("href", "xlink:href", "action", "formaction", "poster", "srcset", "background"):
                 value = value or ""
-                local = value.startswith("#") or value.startswith("data:application/json;base64,")
-                assert local, (el.tag, name, value[:80])
+                assert value.startswith("#"), (el.tag, name, value[:80])
             if name == "style":
                 assert "url(" not in (value or ""), (el.tag, value)
     assert not doc.find_all("link"), "no <link> at all: no stylesheet, font or preload"
@@ -304,11 +306,16 @@ def test_report_is_self_contained(report):
 
 def test_script_elements(report):
     scripts = report.doc.find_all("script")
-    assert len(scripts) == 2
-    assert scripts[0].attrs == {"type": "application/json", "id": "panels"}
+    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "record-data", None]
+    assert [s.attrs.get("type") for s in scripts] == [
+        "application/json",
+        "application/json",
+        "application/octet-stream",
+        None,
+    ]
     # the page script as shipped, byte for byte (the CSP hash is computed from the file)
     shipped = (templates_dir() / "report.js").read_text(encoding="utf-8")
-    assert scripts[1].text() == shipped
+    assert scripts[3].text() == shipped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,16 +323,35 @@ def test_script_elements(report):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_downloadable_record_is_the_trace(report):
-    a = report.doc.by_id("download")
-    assert a.attrs.get("download") == f"{report.name}.json"
+def test_embedded_record_is_the_rolled_trace(report, reference):
+    button = report.doc.by_id("download")
+    assert button.tag == "button" and button.attrs.get("data-name") == f"{report.name}.json"
     t = report.trace
     assert t.source_file == f"{report.name}.py"
     assert t.failure is None
     assert t.calls[0].kind == CallKind.MODULE and t.calls[0].parent is None
-    # the second link to the record is the same data
-    links = [el for el in report.doc.by_id("record").find_all("a")]
-    assert [el.attrs.get("href") for el in links] == [a.attrs.get("href")]
+    assert not t.lint()
+    model, args, _ = reference(report.name)
+    full = archviz.trace(model, *args)
+    ids = {c.id for c in full.calls}
+    assert {c.id for c in t.calls} <= ids
+    if report.name == "bilstm_classifier":  # no loop in Python: nothing to fold, the whole record
+        assert "rolled" not in dict(t.meta) and len(t.calls) == len(full.calls)
+    else:
+        kept, total = dict(t.meta)["rolled"].split(" of ")
+        assert int(kept) == len(t.calls) < int(total.split()[0]) == len(full.calls)
+        loops = json.loads(dict(t.meta)["loops"])
+        assert loops and all(lp["count"] >= 2 and set(lp["first_step"]) <= {c.id for c in t.calls} for lp in loops)
+    # every module call kept has the very shapes the full record has
+    by_id = {c.id: c for c in full.calls}
+    for c in t.calls:
+        assert [x.shape for x in c.inputs] == [x.shape for x in by_id[c.id].inputs], c.id
+        assert [x.shape for x in c.outputs] == [x.shape for x in by_id[c.id].outputs], c.id
+    # the size on the button is the JSON's
+    size = norm(button.text())
+    assert size.startswith("Download the record (JSON, ") and size.endswith("KB)")
+    # the second button downloads the same
+    assert [b.attrs.get("class") for b in report.doc.by_id("record").find_all("button")] == ["download"]
 
 
 def panel_for(panels: dict[str, Any], call) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -352,7 +378,7 @@ def test_panel_json_parses_and_has_no_raw_markup(report):
     panels = json.loads(text)
     assert panels and all(isinstance(k, str) for k in panels)
     keys = {"title", "type", "kind", "inputs", "outputs", "params", "total_params", "source", "loop", "error"}
-    keys |= {"gates", "cells"}
+    keys |= {"gates", "cells", "notes"}
     assert all(set(p) == keys for p in panels.values())
 
 
@@ -382,7 +408,7 @@ def test_every_panel_and_row_points_at_a_diagram_element(report):
     panels = report.doc.panels()
     assert set(panels) <= ids, set(panels) - ids
     for row in report.doc.layer_rows():
-        element = row.attrs.get("data-element")
+        element = row.attrs.get("data-element") or row.attrs.get("data-id")  # drawn in a box of its own
         assert element in panels and element in ids, element
 
 
@@ -390,7 +416,10 @@ def test_header_inputs_outputs_are_the_real_shapes(report, reference):
     _, args, out = reference(report.name)
     facts = report.doc.facts()
     shown_in = [norm(c.text()) for c in facts["inputs"].find_all("code")]
-    real_in = [f"args[{i}] {shape_text(tuple(a.shape))} {dtype_name(a)}" for i, a in enumerate(args)]
+    params = list(
+        inspect.signature(reference(report.name)[0].forward).parameters
+    )  # inputs are named as forward names them
+    real_in = [f"{params[i]} {shape_text(tuple(a.shape))} {dtype_name(a)}" for i, a in enumerate(args)]
     assert shown_in == real_in
     shown_out = [norm(c.text()).split(" ", 1)[1] for c in facts["outputs"].find_all("code")]
     real_out = [f"{shape_text(tuple(o.shape))} {dtype_name(o)}" for o in flat_tensors(out)]
@@ -403,11 +432,12 @@ def test_header_parameter_total_is_the_models(report, reference):
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     text = norm(report.doc.facts()["parameters"].text())
-    m = re.match(r"([\d,]+) \(([\d,]+) trainable, ([\d,]+) frozen, ([\d.]+) MB\)$", text)
+    m = re.match(r"([\d,]+) \(([\d,]+) trainable, ([\d,]+) frozen, ([\d.]+) (bytes|KB|MB|GB)\)$", text)
     assert m, text
     assert m.group(1) == f"{total:,}" and m.group(2) == f"{trainable:,}" and m.group(3) == f"{total - trainable:,}"
     size = sum(p.numel() * p.element_size() for p in model.parameters())
-    assert m.group(4) == f"{size / 2**20:.2f}"
+    shown_size = float(m.group(4)) * 1024 ** ["bytes", "KB", "MB", "GB"].index(m.group(5))
+    assert shown_size == pytest.approx(size, rel=0.006)
 
 
 EXPECTED_CELLS = {"gru": (2, ["z", "r", "n"]), "bilstm_classifier": (4, ["i", "f", "g", "o"]), "mogrifier": (1, None)}
@@ -426,6 +456,9 @@ def test_a_section_per_recurrent_cell(report):
         assert texts and title.startswith(texts[0]), (title, texts[:2])  # the drill-in of this very cell
         rows = section.find("table", class_="gates").find("tbody").find_all("tr")
         cols = [[norm(td.text()) for td in r.find_all("td")] for r in rows]
+        if not cell.custom:  # a built-in module's cells: which layer and direction each gate belongs to
+            assert all(c[:2] == [str(cell.layer), cell.direction or ""] for c in cols)
+            cols = [c[2:] for c in cols]
         assert [c[0] for c in cols] == [g.name for g in cell.gates]
         assert [c[1] for c in cols] == [g.activation for g in cell.gates]
         assert [c[2] for c in cols] == [shape_text(g.shape) for g in cell.gates]
@@ -451,20 +484,43 @@ def test_custom_cells_have_no_verification_badge(reports):
             assert not [el for el in s.find_all("span") if "badge" in el.classes()]
 
 
-def test_layer_table_has_a_row_per_module_call(report, reference):
+def test_module_tree_has_a_row_per_module_drawn(report, reference):
+    """One row per module call drawn: a loop's steps and repeated layers are one row, ×N, with the
+    shapes of the call drawn; every module the forward pass called is in a row."""
     model, _, _ = reference(report.name)
     t = report.trace
-    calls = [c for c in t.calls if c.kind == CallKind.MODULE][1:]  # the root is the page itself (header), not a row
     rows = report.doc.layer_rows()
-    assert len(rows) == len(calls)
-    for c, row in zip(calls, rows, strict=True):
+    assert rows
+    loops = json.loads(dict(t.meta).get("loops", "[]"))
+    in_loop = {cid: lp["count"] for lp in loops if not lp["repeat"] for cid in lp["first_step"]}
+    seen = set()
+    for row in rows:
+        c = t.call(row.attrs["data-id"] or "")
+        assert c.kind == CallKind.MODULE and c.parent is not None
         cols = [norm(td.text()) for td in row.find_all("td")]
         assert cols[0] == c.name and cols[1] == c.type
-        assert cols[2] == ", ".join(shape_text(x.shape) for x in c.inputs[:4])
-        assert cols[3] == ", ".join(shape_text(x.shape) for x in c.outputs[:4])
+        times = max((in_loop.get(a, 1) for a in [c.id, *(x.id for x in ancestors(t, c))]), default=1)
+        assert cols[2] == (f"×{times}" if times > 1 else "")
+        assert cols[3] == ", ".join(shape_text(x.shape) for x in c.inputs[:4])
+        assert cols[4] == ", ".join(shape_text(x.shape) for x in c.outputs[:4])
         real = sum(p.numel() for p in model.get_submodule(c.name).parameters())
-        assert cols[4] == f"{real:,}", c.name
+        assert cols[5] == f"{real:,}", c.name
         assert type(model.get_submodule(c.name)).__name__ == c.type
+        parent = row.attrs.get("data-parent")
+        assert parent == "" or parent in {r.attrs["data-id"] for r in rows}
+        level = int(row.attrs["aria-level"] or 0)
+        assert level == 1 + sum(1 for a in ancestors(t, c) if a.parent is not None and a.kind == CallKind.MODULE)
+        seen.add(c.name)
+    called = {name for name, m in model.named_modules() if name} & {c.name for c in t.calls}
+    assert called == seen
+
+
+def ancestors(t: Trace, c) -> list:  # type: ignore[no-untyped-def]
+    out = []
+    while c.parent is not None:
+        c = t.call(c.parent)
+        out.append(c)
+    return out
 
 
 def test_example_rows_name_the_expected_layers(reports):
@@ -472,6 +528,8 @@ def test_example_rows_name_the_expected_layers(reports):
     assert {"cells.0.update_gate", "cells.1.candidate"} <= paths["gru"]
     assert {"lstm", "embedding", "classifier"} <= paths["bilstm_classifier"]
     assert {"cell", "cell.ih", "cell.hh", "cell.q.0", "cell.r.1"} <= paths["mogrifier"]
+    gru_times = {norm(r.find("td").text()): norm(r.find_all("td")[2].text()) for r in reports["gru"].doc.layer_rows()}
+    assert gru_times["cells.0"] == "×5" and gru_times["cells.0.update_gate"] == "×5"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,9 +573,8 @@ def hostile(tmp_path_factory) -> Doc:
 
 def test_hostile_names_two_scripts_only(hostile):
     scripts = hostile.find_all("script")
-    assert len(scripts) == 2
-    assert scripts[0].attrs.get("type") == "application/json" and scripts[0].attrs.get("id") == "panels"
-    assert "type" not in scripts[1].attrs
+    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "record-data", None]
+    assert "type" not in scripts[3].attrs
     assert_csp_matches_script(hostile)
 
 
@@ -606,8 +663,19 @@ import torch
 from torch import nn
 
 
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.fc2 = nn.Linear(16, 2)
+
+    def forward(self, x):
+        h = torch.relu(self.fc1(x))
+        return self.fc2(h)
+
+
 def build_model():
-    return nn.Sequential(nn.Linear(4, 8), nn.Linear(16, 2))
+    return Net()
 
 
 def example_inputs():
@@ -625,7 +693,7 @@ def failing(tmp_path_factory):
 
 
 def real_error() -> str:
-    model = nn.Sequential(nn.Linear(4, 8), nn.Linear(16, 2))
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(16, 2))
     with pytest.raises(RuntimeError) as info:
         model(torch.randn(3, 4))
     return str(info.value)
@@ -645,24 +713,28 @@ def test_failure_section(failing):
     section = doc.by_id("failure")
     assert section.tag == "section"
     text = norm(section.text())
-    assert "RuntimeError" in text and "Linear '1'" in text
-    assert norm(real_error()) in norm(section.find("pre").text())
-    assert "[3, 8]" in norm(section.find("code").text())  # the failing call's input
+    assert "RuntimeError" in text and "Linear 'fc2'" in text
+    assert norm(real_error()) in norm(section.find("pre", class_="message").text())
+    # what the CLI prints: where (file and line), the line itself, the inputs and the weights
+    assert "in Net.forward (bad.py:13)" in text, text
+    assert norm(section.find("pre", class_="code").text()) == "return self.fc2(h)"
+    facts = {norm(d.find("dt").text()): norm(d.find("dd").text()) for d in section.find("dl").children}
+    assert facts == {"inputs": "input [3, 8]", "weights": "weight [2, 16], bias [2]"}
     links = [a.attrs.get("href") or "" for a in section.find_all("a")]
     assert len(links) == 1 and links[0].startswith("#")
     target = links[0][1:]
     rec = doc.record()
     assert rec.failure is not None and rec.failure.call is not None
     failed = rec.call(rec.failure.call)
-    assert failed.type == "Linear" and failed.name == "1"
+    assert failed.type == "Linear" and failed.name == "fc2"
     # the link points at the failing node in the diagram, whose panel shows the error
     nodes = [el for el in doc.diagram().iter() if el.attrs.get("id") == target]
     assert len(nodes) == 1 and "node" in nodes[0].classes()
     panel = doc.panels()[target]
-    assert panel["title"] == "1" and panel["type"] == "Linear"
+    assert panel["title"] == "fc2" and panel["type"] == "Linear"
     assert real_error() in panel["error"]
-    row = [r for r in doc.layer_rows() if r.attrs.get("data-element") == target]
-    assert len(row) == 1 and norm(row[0].find("td").text()) == "1"
+    row = [r for r in doc.layer_rows() if (r.attrs.get("data-element") or r.attrs.get("data-id")) == target]
+    assert len(row) == 1 and norm(row[0].find("td").text()) == "fc2"
     assert_self_contained(doc)
     assert_csp_matches_script(doc)
 
@@ -672,7 +744,7 @@ def test_failure_header_has_no_outputs(failing):
     doc = Doc((out / "bad.html").read_text(encoding="utf-8"))
     facts = doc.facts()
     assert norm(facts["outputs"].text()) == "none"
-    assert [norm(c.text()) for c in facts["inputs"].find_all("code")] == ["args[0] [3, 4] float32"]
+    assert [norm(c.text()) for c in facts["inputs"].find_all("code")] == ["x [3, 4] float32"]  # forward's name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,7 +767,7 @@ def test_trace_returns_a_record(gru_record):
 
 def test_repr_svg_parses_and_names_the_modules(gru_record):
     rec, model = gru_record
-    svg = rec._repr_svg_()
+    svg = api.svg(rec)
     root = ET.fromstring(svg.encode("utf-8"))
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = " ".join(" ".join(el.itertext()) for el in root.iter("{http://www.w3.org/2000/svg}text"))
@@ -723,7 +795,7 @@ def test_repr_html_escapes_a_hostile_model():
     doc = Doc(fragment)
     assert not doc.find_all("script")
     assert not [name for el in doc.root.iter() for name, _ in el.attr_list if name.lower().startswith("on")]
-    ET.fromstring(rec._repr_svg_().encode("utf-8"))
+    ET.fromstring(api.svg(rec).encode("utf-8"))
 
 
 def test_unverified_cell_is_listed_under_warnings(tmp_path):
@@ -735,3 +807,29 @@ def test_unverified_cell_is_listed_under_warnings(tmp_path):
     warnings = page.split('id="warnings"', 1)[1].split("</section>", 1)[0]
     assert "layer 0 · forward" in warnings and "dropout" in warnings
     assert page.count('class="badge no"') == 2
+
+
+class GrowingPrefix(nn.Module):
+    """Attention over a growing prefix: every step has its own shapes, so the loop does not roll."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.q = nn.Linear(8, 8)
+        self.k = nn.Linear(8, 8)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        steps = []
+        for t in range(h.shape[1]):
+            steps.append(self.q(h[:, t : t + 1]) @ self.k(h[:, : t + 1]).transpose(1, 2))
+        return torch.cat([s.sum(-1) for s in steps], 1)
+
+
+def test_calls_inside_one_box_are_one_row_each_module(tmp_path):
+    """Drawn whole (--depth 0), 6 steps of a loop that does not roll are one row per module, ×6, with the
+    first and last call's shapes."""
+    archviz.render(GrowingPrefix(), torch.randn(2, 6, 8), out=tmp_path, formats="html", name="grow", depth=0)
+    doc = Doc((tmp_path / "grow.html").read_text(encoding="utf-8"))
+    rows = {norm(r.find("td").text()): [norm(td.text()) for td in r.find_all("td")] for r in doc.layer_rows()}
+    assert rows["q"][2:5] == ["×6", "[2, 1, 8]", "[2, 1, 8]"]
+    assert rows["k"][2:5] == ["×6", "[2, 1, 8] … [2, 6, 8]", "[2, 1, 8] … [2, 6, 8]"]
+    assert len(rows) == 3  # the model, q and k

@@ -63,10 +63,10 @@ def test_lint_names_each_broken_invariant() -> None:
     i = calls.index(child)
     bad_input = dataclasses.replace(child.inputs[0], producer="call-9999")
     calls[i] = dataclasses.replace(child, parent="call-9998", inputs=(bad_input, *child.inputs[1:]))
-    calls[1] = dataclasses.replace(calls[1], id="call-7777")
+    calls[1] = dataclasses.replace(calls[1], id="call-000x")
     broken = dataclasses.replace(trace, calls=tuple(calls), failure=record.Failure("call-5555", "E", "m"))
     problems = " | ".join(broken.lint())
-    assert "call-7777 is call number 1" in problems
+    assert "call-000x is call number 1, out of execution order" in problems
     assert f"{child.id} names parent call-9998" in problems
     assert "from call-9999, which is not an earlier call" in problems
     assert "the failure names call-5555" in problems

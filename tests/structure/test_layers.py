@@ -27,7 +27,7 @@ ALLOWED = {
     "draw": BASE | {"record", "analysis", "view"},
     "app": BASE | {"record", "load", "capture", "analysis", "view", "draw"},
 }
-ENTRY_POINTS = {"cli", "api", "sphinx", "__main__", "__init__"}
+ENTRY_POINTS = {"cli", "api", "sphinx", "mkdocs", "__main__", "__init__"}
 ALLOWED.update({e: BASE | {"record", "app"} for e in ENTRY_POINTS})
 ALLOWED["__main__"] = {"cli"}
 ALLOWED["__init__"] = {"version", "api"}
@@ -38,6 +38,7 @@ OWNERS = {
     "markupsafe": {"draw"},
     "click": {"cli"},
     "sphinx": {"sphinx"},
+    "mkdocs": {"mkdocs"},
 }
 
 

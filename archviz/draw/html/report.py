@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from ...record import Trace
 from ...view.graph import Graph
+from ..palette import dark_overrides
 from .resources import templates_dir
 from .viewmodel import view_model
 
@@ -29,13 +28,6 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def _script_json(value: Any) -> Markup:
-    """JSON safe inside a <script type="application/json"> element (no `</script>` can close it)."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)
 
 
 def render_report(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], notes: list[str] | None = None) -> str:
@@ -57,7 +49,5 @@ def render_report(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], n
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
         f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
     )
-    panels = vm.pop("panels")
-    return env.get_template("report.html.j2").render(
-        vm=vm, csp=csp, script=Markup(script), style=Markup(style), data=_script_json(panels)
-    )
+    style += "\n@media (prefers-color-scheme: dark) {\n" + dark_overrides() + "\n}\n"
+    return env.get_template("report.html.j2").render(vm=vm, csp=csp, script=Markup(script), style=Markup(style))

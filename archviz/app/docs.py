@@ -1,0 +1,161 @@
+"""Diagrams for documentation builders (the Sphinx directive, the MkDocs plugin): cached by content.
+
+A diagram is cached under a key that is the sha256 of the model file, the sibling modules it imports,
+the view options and the archviz and torch versions, so an unchanged diagram is never traced twice and
+a cache hit never imports torch. Messages meant for a published page name paths as the page wrote them.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.metadata
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..kinds import Format, Theme
+from ..record import Trace
+from ..version import __version__
+from . import messages, tracing
+from .files import ensure_dir
+from .pipeline import Options, write
+
+
+@dataclass(frozen=True)
+class Request:
+    """One diagram to draw: the model file (absolute) and the view options a document asked for."""
+
+    path: str
+    model: str | None = None
+    depth: int | None = None
+    gates: str = "auto"
+    fmt: str = "svg"
+    theme: str = "light"
+
+
+@dataclass
+class Drawn:
+    """A rendered diagram: its image file, notes for the log, and a problem to warn about (partial trace)."""
+
+    image: str
+    notes: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+
+def local_sources(path: str) -> list[str]:
+    """`path` first, then the sibling .py files it imports, directly or not (the loader puts its folder on sys.path)."""
+    folder = os.path.dirname(path)
+    seen = {path}
+    queue = [path]
+    while queue:
+        for name in _imported_names(queue.pop()):
+            sibling = os.path.join(folder, name + ".py")
+            if sibling not in seen and os.path.isfile(sibling):
+                seen.add(sibling)
+                queue.append(sibling)
+    return [path, *sorted(seen - {path})]
+
+
+def _imported_names(path: str) -> set[str]:
+    """Top-level module names of the absolute imports in a Python file (none when it does not parse)."""
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.partition(".")[0])
+    return names
+
+
+def cache_key(request: Request, sources: list[str]) -> str:
+    """sha256 of the source files' bytes, the view options and the archviz and torch versions.
+
+    torch's version is read from its installed metadata: a cache hit never imports torch.
+    """
+    digest = hashlib.sha256()
+    settings = {
+        "model": request.model, "depth": request.depth, "gates": request.gates, "format": request.fmt,
+        "theme": request.theme, "files": [os.path.basename(s) for s in sources], "archviz": __version__,
+        "torch": _torch_version(),
+    }  # fmt: skip
+    digest.update(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    for source in sources:
+        data = Path(source).read_bytes()
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def _torch_version() -> str:
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+def draw(request: Request, sources: list[str], cache: str, public: Callable[[str], str] = str) -> Drawn:
+    """The main diagram of `request`, reused from `cache` when its key is there, else traced and rendered.
+
+    A partial diagram (the forward pass failed or returned no tensor) is written beside the cache, never
+    as a cache hit, so the next build traces the file again and warns again. `public` rewrites the
+    failure's text before it is drawn and reported (see `public_message`): the page shows both.
+    """
+    key = cache_key(request, sources)
+    ensure_dir(cache)
+    image = os.path.join(cache, f"{key}.{request.fmt}")
+    if os.path.isfile(image):
+        return Drawn(image)
+    target = tracing.trace_file(request.path, model=request.model)
+    target.trace = _scrubbed(target.trace, public)
+    options = Options(
+        formats=(Format(request.fmt),), depth=request.depth, gates=request.gates, theme=Theme(request.theme)
+    )
+    with tempfile.TemporaryDirectory(prefix=".render-", dir=cache) as scratch:
+        written = write(target.trace, target.stem, scratch, options)
+        traced = written.trace or target.trace
+        if traced.failure is not None:
+            problem: str | None = messages.failure_message(traced, [])
+        else:
+            problem = messages.no_output_message(traced)
+        if problem:
+            image = os.path.join(cache, f"{key}.partial.{request.fmt}")
+        os.replace(os.path.join(scratch, f"{target.stem}.{request.fmt}"), image)
+    return Drawn(image, written.notes, problem)
+
+
+def _scrubbed(trace: Trace, public: Callable[[str], str]) -> Trace:
+    """`trace` with the failure's text (on the record and on the failing call) passed through `public`."""
+    if trace.failure is None:
+        return trace
+    calls = tuple(replace(c, error=public(c.error)) if c.error else c for c in trace.calls)
+    return replace(trace, calls=calls, failure=replace(trace.failure, message=public(trace.failure.message)))
+
+
+# An absolute path left in a message after the known folders are taken out: POSIX or Windows.
+_ABSOLUTE = re.compile(r"(?<![\w.:/\\-])(?:/|[A-Za-z]:\\)(?:[\w.@+-]+[/\\])+(?=[\w.@+-])")
+
+
+def public_message(message: str, path: str, given: str, roots: tuple[str, ...] = ()) -> str:
+    """`message` with the absolute `path` written as the document gave it (`given`) and no other absolute path.
+
+    Folders of `roots` (the docs' source folder, say) are taken off the paths under them; any other
+    absolute path keeps only its file name, so a published page never shows the build machine's layout.
+    """
+    # Placeholders keep the document's own paths (which may start with "/") out of the last step.
+    text = message.replace(path, "\0path\0")
+    folder, given_folder = os.path.dirname(path), os.path.dirname(given)
+    if folder:
+        text = text.replace(folder + os.sep, "\0folder\0")
+    for root in sorted(roots, key=len, reverse=True):
+        if root:
+            text = text.replace(root.rstrip(os.sep) + os.sep, "")
+    text = _ABSOLUTE.sub("", text)
+    return text.replace("\0path\0", given).replace("\0folder\0", given_folder.rstrip("/") + "/" if given_folder else "")

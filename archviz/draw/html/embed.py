@@ -1,0 +1,38 @@
+"""What the report carries besides its HTML: the rolled record, gzip-compressed, and sizes in words."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from ...analysis.loops import Rolling
+from ...record import Trace
+from ...view.rolled import rolled_record
+
+
+def packed_record(trace: Trace, rolling: Rolling) -> tuple[str, int]:
+    """The rolled record as minified JSON, gzip-compressed (the browser's DecompressionStream reads it)
+    and base64-encoded; and the JSON's size in bytes. The same record always gives the same text."""
+    text = rolled_record(trace, rolling).to_json(indent=None)
+    raw = text.encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii"), len(raw)
+
+
+def script_json(value: Any) -> Markup:
+    """Minified JSON safe inside a <script type="application/json"> element (no `</script>` can close it)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def size_text(n: float) -> str:
+    """`512 bytes`, `3.4 KB`, `96.1 MB`, `25.1 GB` (powers of 1024, three significant digits)."""
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}" if n < 100 else f"{n:.0f} {unit}"
+        n /= 1024
+    return f"{n:.0f} TB"
