@@ -5,7 +5,9 @@ torch is imported only when a command traces a model, so `archviz --help` and `-
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
@@ -16,9 +18,10 @@ import click
 from . import app
 from .app import check as checking
 from .app.progress import Progress
-from .errors import ArchvizError, UsageError
+from .errors import ArchvizError
 from .kinds import GatesMode, Layout, OpsMode, Theme
 from .record import Trace
+from .record.text import printable
 from .version import __version__
 
 # torch warns at import when NumPy is absent; archviz never needs NumPy, so the warning is noise here.
@@ -26,18 +29,31 @@ warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it unwinds as Ctrl-C does: hooks off, temp files gone."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def _handle_errors(fn: F) -> F:
     """Turn ArchvizErrors into one-paragraph messages and exit codes; --debug shows tracebacks."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.get("debug", False)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             return fn(*args, **kwargs)
         except ArchvizError as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"archviz: error: {exc}", err=True)
+            click.echo(f"archviz: error: {printable(str(exc))}", err=True)
             sys.exit(exc.exit_code)
+        except Terminated:
+            click.echo("archviz: terminated (SIGTERM); hooks were removed and no half-written file was left.", err=True)
+            sys.exit(143)
         except KeyboardInterrupt:
             click.echo("archviz: interrupted; hooks were removed and no half-written file was left.", err=True)
             sys.exit(130)
@@ -65,12 +81,15 @@ def _loading_options(fn: F) -> F:
                          help="Name in the file: a module, a class or a builder function."),
             click.option("--input", "inputs", multiple=True, metavar="SPEC",
                          help="Input tensor, e.g. 3x5x10, long:8x20 (repeatable)."),
-            click.option("--vocab", default=100, show_default=True, help="Upper bound for random integer inputs."),
+            click.option("--vocab", type=click.IntRange(min=1), default=100, show_default=True,
+                         help="Upper bound for random integer inputs."),
             click.option("--script", is_flag=True, help="Run the file as a script and record its first module call."),
-            click.option("--call", "call", default=1, show_default=True,
+            click.option("--call", "call", type=click.IntRange(min=1), default=1, show_default=True,
                          help="In script mode, record the N-th top-level call."),
             click.option("--device", default=None, metavar="DEVICE",
                          help="Build model and inputs on DEVICE; meta = shapes only, no memory."),
+            click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="S",
+                         help="Stop the model's code after S seconds; what ran is drawn. Default: no limit."),
             click.option("--debug", is_flag=True, help="Show full tracebacks, for bug reports."),
         ]
     ):  # fmt: skip
@@ -78,7 +97,30 @@ def _loading_options(fn: F) -> F:
     return fn
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Usage mistakes Click finds itself (an unknown option, a value out of range) read like archviz's own:
+    one `archviz: error:` line and exit status 2."""
+
+    def main(  # type: ignore[override]
+        self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None, **extra: Any
+    ) -> Any:
+        extra.pop("standalone_mode", None)
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("archviz: aborted.", err=True)
+            sys.exit(1)
+        except click.exceptions.NoArgsIsHelpError as exc:  # plain `archviz`: the help, as Click shows it
+            click.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            click.echo(f"archviz: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, package_name="archviz")
 def main() -> None:
     """Trace a real forward pass of a PyTorch model and draw it.
@@ -93,7 +135,12 @@ def main() -> None:
 @click.option(
     "--format", "formats", default="svg,html", show_default=True, help="Comma list of svg,png,pdf,dot,json,html."
 )
-@click.option("--depth", type=int, default=None, help="Collapse modules deeper than N into one node.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Collapse modules deeper than N into one node (0: one box).",
+)
 @click.option("--unroll", is_flag=True, help="Draw every loop step instead of one rolled step.")
 @click.option(
     "--ops", type=_choice(OpsMode), default=OpsMode.DEFAULT.value, show_default=True, help="Which ops to draw."
@@ -105,7 +152,10 @@ def main() -> None:
     show_default=True,
 )
 @click.option("--theme", type=_choice(Theme), default=Theme.LIGHT.value, show_default=True)
-@click.option("--max-nodes", default=400, show_default=True, help="Above this, collapse depth automatically.")
+@click.option(
+    "--max-nodes", type=click.IntRange(min=1), default=400, show_default=True,
+    help="Above this, collapse depth automatically.",
+)  # fmt: skip
 @click.option(
     "--gates", default=GatesMode.AUTO.value, show_default=True, metavar="auto|all|none|PATH,...",
     help="Recurrent cells drawn open: auto (custom cells), all (also nn.LSTM/GRU/RNN), none, or module paths.",
@@ -123,21 +173,20 @@ def main() -> None:
 @_handle_errors
 def render(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
-    debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str, direction: str, theme: str,
-    max_nodes: int, gates: str, grad: bool, quiet: bool, check: bool,
+    timeout: float | None, debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str,
+    direction: str, theme: str, max_nodes: int, gates: str, grad: bool, quiet: bool, check: bool,
 ) -> None:  # fmt: skip
     """Trace PATH's model and write its diagram and HTML report (svg,html by default) into the output folder."""
     options = app.Options(
         formats=app.parse_formats(formats), depth=depth, unroll=unroll, ops=OpsMode(ops),
         direction=Layout(direction.upper()), gates=gates, theme=Theme(theme), max_nodes=max_nodes,
     )  # fmt: skip
-    if depth is not None and depth < 0:
-        raise UsageError(f"--depth {depth}: the depth must be 0 or more.")
     progress = Progress(enabled=not quiet)
     with progress.stage("tracing"):
         target = app.trace_file(
-            path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, grad=grad
-        )
+            path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, grad=grad,
+            timeout=timeout,
+        )  # fmt: skip
     if check:
         _check(target, out, options, progress, debug)
         return
@@ -182,14 +231,15 @@ def _exit_if_failed(trace: Trace, written: list[str], debug: bool) -> None:
 
 @main.command()
 @_loading_options
-@click.option("--depth", type=int, default=4, show_default=True, help="Depth of the torchinfo table.")
+@click.option("--depth", type=click.IntRange(min=0), default=4, show_default=True, help="Depth of the torchinfo table.")
 @_handle_errors
 def summary(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
-    debug: bool, depth: int,
+    timeout: float | None, debug: bool, depth: int,
 ) -> None:  # fmt: skip
     """Print the torchinfo table of PATH's model with the same model and inputs as `render`."""
     table = app.summary_table(
-        path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, depth=depth
-    )
+        path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, depth=depth,
+        timeout=timeout,
+    )  # fmt: skip
     click.echo(table)

@@ -43,3 +43,8 @@ class RenderError(ArchvizError):
 
 class RecordError(ArchvizError, ValueError):
     """A JSON record archviz cannot read (another schema version, malformed data)."""
+
+
+class Timeout(Exception):
+    """Raised inside the user's code when `--timeout` runs out; not an ArchvizError: it travels through
+    the model's own frames like any exception it raises, so the tracer records where it stopped."""

@@ -40,6 +40,7 @@ from . import app
 from .app import docs
 from .errors import ArchvizError, UsageError
 from .kinds import Theme
+from .record.text import printable
 
 log = get_plugin_logger(__name__)
 
@@ -115,7 +116,7 @@ def _request(block: Block, path: str) -> docs.Request:
 
 
 def _error_block(message: str) -> str:
-    return f'<pre class="archviz-error">archviz: {html.escape(message)}</pre>'
+    return f'<pre class="archviz-error">archviz: {html.escape(printable(message))}</pre>'
 
 
 def _html_blocks(blocks: list[str], indent: str) -> str:
@@ -127,6 +128,7 @@ class ArchvizConfig(Config):
     """The plugin's settings in mkdocs.yml."""
 
     cache_dir = config_options.Type(str, default=".cache/archviz")  # relative to mkdocs.yml's folder
+    timeout = config_options.Type((int, float), default=docs.DOCS_TIMEOUT_S)  # seconds per model; 0: none
 
 
 class ArchvizPlugin(BasePlugin[ArchvizConfig]):
@@ -158,7 +160,8 @@ class ArchvizPlugin(BasePlugin[ArchvizConfig]):
             request = _request(block, path)
             sources = docs.local_sources(app.check_path(path))
             self._sources.update(sources)
-            drawn = docs.draw(request, sources, self._cache, lambda text: self._public(text, path, given))
+            public = lambda text: self._public(text, path, given)  # noqa: E731
+            drawn = docs.draw(request, sources, self._cache, public, self.config.timeout)
         except ArchvizError as exc:
             message = self._public(str(exc), path, given)
             log.warning("%s: %s", where, message)

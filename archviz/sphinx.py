@@ -100,7 +100,8 @@ class ArchvizDirective(SphinxDirective):
             for source in sources:
                 self.env.note_dependency(source)
             cache = os.path.join(self.env.doctreedir, CACHE_FOLDER)
-            drawn = docs.draw(request, sources, cache, public=lambda text: self._public(text, path, given))
+            timeout = self.env.config.archviz_timeout
+            drawn = docs.draw(request, sources, cache, lambda text: self._public(text, path, given), timeout)
         except ArchvizError as exc:
             message = self._public(str(exc), path, given)
             self._warn(message)
@@ -134,4 +135,6 @@ class ArchvizDirective(SphinxDirective):
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the `archviz` directive."""
     app.add_directive("archviz", ArchvizDirective)
+    # seconds a model's code may run before it is stopped and what ran is drawn; 0: no limit
+    app.add_config_value("archviz_timeout", docs.DOCS_TIMEOUT_S, "env", types=[int, float])
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

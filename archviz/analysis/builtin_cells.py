@@ -103,7 +103,7 @@ def _cell(cid: str, call: Call, cfg: RecurrentConfig, k: int, d: Direction, s: _
 
 def _verdict(check: Check) -> str:
     if check.verified:
-        return f"verified: recomputed from the weights, max |error| {check.max_abs_error:.2g}"
+        return f"recomputed from the weights: {check.verdict()}"
     return f"not verified: {check.note}"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..draw import dot, graphviz
 from ..record import Trace, display
+from ..record.text import printable
 from ..view import Graph, View, build
 
 
@@ -29,7 +30,7 @@ def html_fragment(obj: Any) -> str:
         return drawn
     line = obj.summary()
     name, rest = (obj.model_name, line[len(obj.model_name) :]) if line.startswith(obj.model_name) else ("", line)
-    return f"<p><b>{html.escape(name)}</b>{html.escape(rest)}</p>" + drawn
+    return f"<p><b>{html.escape(printable(name))}</b>{html.escape(printable(rest))}</p>" + drawn
 
 
 def register() -> None:

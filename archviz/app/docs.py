@@ -14,6 +14,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -101,19 +102,31 @@ def _torch_version() -> str:
         return "none"
 
 
-def draw(request: Request, sources: list[str], cache: str, public: Callable[[str], str] = str) -> Drawn:
+DOCS_TIMEOUT_S = 300.0  # a model that hangs stops a docs build after this long, not forever
+
+
+def draw(
+    request: Request,
+    sources: list[str],
+    cache: str,
+    public: Callable[[str], str] = str,
+    timeout: float | None = DOCS_TIMEOUT_S,
+) -> Drawn:
     """The main diagram of `request`, reused from `cache` when its key is there, else traced and rendered.
 
     A partial diagram (the forward pass failed or returned no tensor) is written beside the cache, never
     as a cache hit, so the next build traces the file again and warns again. `public` rewrites the
     failure's text before it is drawn and reported (see `public_message`): the page shows both.
+    `timeout` (seconds; None or 0: none) stops a model that hangs, and draws what ran.
     """
     key = cache_key(request, sources)
     ensure_dir(cache)
     image = os.path.join(cache, f"{key}.{request.fmt}")
     if os.path.isfile(image):
         return Drawn(image)
-    target = tracing.trace_file(request.path, model=request.model)
+    if threading.current_thread() is not threading.main_thread():
+        timeout = None  # the alarm exists only in the main thread; a threaded builder waits as before
+    target = tracing.trace_file(request.path, model=request.model, timeout=timeout or None)
     target.trace = _scrubbed(target.trace, public)
     options = Options(
         formats=(Format(request.fmt),), depth=request.depth, gates=request.gates, theme=Theme(request.theme)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 
 from ..errors import RenderError
 
@@ -18,14 +19,45 @@ def ensure_dir(folder: str) -> str:
         ) from exc
     if not os.access(folder, os.W_OK):
         raise RenderError(f"output folder {folder!r} is not writable. Choose another with -o/--out.")
+    remove_stale(folder)
     return folder
+
+
+TMP_PREFIX, TMP_SUFFIX = ".archviz-", ".tmp"
+STALE_S = 3600
+
+
+def remove_stale(folder: str, now: float | None = None) -> list[str]:
+    """Remove archviz's own temporary files left in `folder` by a run that was killed (SIGKILL, power
+    loss) more than an hour ago; a run under way renames its files within seconds. Returns their paths."""
+    now = time.time() if now is None else now
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(TMP_PREFIX) and entry.name.endswith(TMP_SUFFIX)):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_S:
+                os.unlink(entry.path)
+                removed.append(entry.path)
+        except OSError:
+            continue
+    return removed
 
 
 def write_atomic(path: str, data: bytes | str) -> str:
     """Write `data` to `path` so that a reader sees the old file or the whole new one, never half."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".archviz-", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=folder)
+    except OSError as exc:
+        raise RenderError(
+            f"could not write {path}: {exc.strerror or exc}. Choose another folder with -o/--out."
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from ..record import Trace
+from ..record.text import printable
 from ..view.labels import failure_facts
 
 
@@ -27,5 +30,24 @@ def failure_message(trace: Trace, written: list[str]) -> str:
         loc = f" ({facts.location})" if facts.location else ""
         weights = f" and {facts.weights}" if facts.weights else ""
         where = f"{host}{loc} at {facts.what} with inputs {facts.inputs or 'none'}{weights}"
+    elif facts.location:
+        where = (f" in {facts.host}" if facts.host else "") + f" ({facts.location})"
     tail = f" — partial diagram written to {', '.join(written)}" if written else ""
-    return f"forward pass failed{where}: {facts.exc_type}: {facts.message}{tail}"
+    return f"forward pass failed{where}: {facts.exc_type}: {one_paragraph(facts.message)}{tail}"
+
+
+_SCRIPT_FAILED = "The following operation failed in the TorchScript interpreter."
+
+
+def one_paragraph(message: str) -> str:
+    """An exception's text as one paragraph for the terminal (the record and the report keep it whole).
+
+    TorchScript wraps the real error in an interpreter traceback: its last line is the error. Other
+    messages have their lines joined, whole; terminal escapes and control characters never reach the
+    terminal (see `printable`).
+    """
+    lines = [ln.strip() for ln in printable(message).splitlines() if ln.strip()]  # no terminal escapes
+    if lines and lines[0] == _SCRIPT_FAILED:
+        last = re.sub(r"^\w+(Error|Exception): ", "", lines[-1])  # the type is said once, before
+        return f"{last} (inside TorchScript code)"
+    return " ".join(lines)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..analysis import annotate
 from ..draw import dot, drill, graphviz
 from ..errors import ArchvizError, TraceError, UsageError
-from ..kinds import IMAGE_FORMATS, Format, GatesMode, Layout, OpsMode, Theme
+from ..kinds import IMAGE_FORMATS, CallKind, Format, GatesMode, Layout, OpsMode, Theme
 from ..record import Trace
 from ..view import Graph, View, lint, parse_gates
 from ..view.fit import Budget, Fitted, fit, shrink, too_big
@@ -82,8 +82,22 @@ def parse_formats(text: str) -> tuple[Format, ...]:
 
 
 def with_gates(trace: Trace, options: Options) -> Trace:
-    """Run the cell analysis, also opening the module paths named in `options.gates`."""
-    return annotate(trace, parse_gates(options.gates)[1])
+    """Run the cell analysis, also opening the module paths named in `options.gates`.
+
+    A path that names no module of this forward pass is a usage error that lists the cells there are.
+    """
+    paths = parse_gates(options.gates)[1]
+    annotated = annotate(trace, paths)
+    called = {c.name for c in trace.calls if c.kind == CallKind.MODULE and c.name}
+    unknown = [p for p in paths if p not in called]
+    if unknown:
+        cells = sorted({c.path for c in annotated.cells})
+        there = f"its recurrent cells are {', '.join(cells)}" if cells else "it has no recurrent cell"
+        raise UsageError(
+            f"--gates {', '.join(unknown)}: no module of that path ran in {trace.model_name}'s forward pass; "
+            f"{there} (give module paths as printed in the diagram, e.g. `--gates {cells[0] if cells else 'rnn'}`)."
+        )
+    return annotated
 
 
 def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _no_stage) -> Written:

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from ..errors import TraceError
-from .tracing import no_such_call
+from .tracing import no_such_call, process_kept, time_limit
 
 
 def summary_table(
@@ -19,6 +19,7 @@ def summary_table(
     call: int = 1,
     device: str | None = None,
     depth: int = 4,
+    timeout: float | None = None,
 ) -> str:
     """torchinfo's table for the model of `path`, found as `render` finds it (script mode included)."""
     from ..load import userfile
@@ -26,17 +27,35 @@ def summary_table(
     path = userfile.check_path(path)  # before torch and torchinfo: a usage error needs neither
     import torchinfo
 
-    with userfile.user_path(path):
+    with userfile.user_path(path), process_kept(), time_limit(timeout):
         module, args, kwargs, name = _model_and_inputs(path, model, inputs, vocab, script, call, device)
         try:
             stats = torchinfo.summary(
                 module, input_data=list(args), depth=depth, verbose=0,
                 col_names=("input_size", "output_size", "num_params"), **kwargs,
             )  # fmt: skip
-        except Exception as exc:
-            raise TraceError(f"{os.path.basename(path)}: torchinfo could not summarise {name}: {exc}") from exc
+        except Exception as exc:  # torchinfo says only "see above stack traces": say what failed, as render does
+            raise _forward_error(path, module, args, kwargs, name, exc) from exc
     note = _count_tied_once(stats, module)  # corrects the totals before the table is written out
     return str(stats) + ("\n" + note if note else "")
+
+
+def _forward_error(
+    path: str, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str, exc: Exception
+) -> TraceError:
+    """The forward pass's own failure (where, inputs, weights), found by tracing it as `render` does."""
+    from .. import capture
+    from .messages import failure_message
+
+    trace = capture.trace_model(
+        module, args, kwargs, name=name, source_file=os.path.basename(path), root_dir=os.path.dirname(path)
+    )
+    if trace.failure is not None:
+        return TraceError(failure_message(trace, []))
+    cause = exc.__cause__ or exc
+    return TraceError(
+        f"{os.path.basename(path)}: torchinfo could not summarise {name}: {type(cause).__name__}: {cause}"
+    )
 
 
 def _count_tied_once(stats: Any, module: Any) -> str:

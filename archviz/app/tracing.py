@@ -5,11 +5,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import io
 import os
+import signal
+import sys
+import sysconfig
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..errors import LoadError, NoInputsError
+from ..errors import LoadError, NoInputsError, Timeout, UsageError
 from ..record import Trace
 from ..view.names import file_stem
 
@@ -61,6 +70,7 @@ def trace_file(
     call: int = 1,
     grad: bool = False,
     device: str | None = None,
+    timeout: float | None = None,
 ) -> Target:
     """Load `path` (model mode, or script mode when it defines no model) and trace one forward pass.
 
@@ -69,13 +79,18 @@ def trace_file(
         model, inputs, vocab, device: as `--model`, `--input`, `--vocab` and `--device`.
         script: run the file as `__main__` and record its `call`-th top-level module call.
         grad: trace with autograd on.
+        timeout: stop the model's code after this many seconds (importing, building and the forward
+            pass together): what ran is drawn, and the failure says where it was.
     """
     from ..load import userfile
 
     path = check_path(path)  # before torch: a wrong path is reported at once
     request = _Request(path, model, inputs, vocab, call, grad, device)
     stem = file_stem(path, model)
-    with userfile.user_path(path):
+    if timeout:
+        from .. import capture  # noqa: F401 - torch imported before the clock starts: it is archviz's time
+        from ..load import loader  # noqa: F401
+    with userfile.user_path(path), process_kept(), time_limit(timeout):
         no_model = None
         if not script:
             traced = _model_mode(request)
@@ -83,6 +98,72 @@ def trace_file(
                 return Target(traced, stem)
             no_model = traced
         return Target(_script_mode(request, no_model), stem)
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_spec = importlib.util.find_spec("torch")  # found, not imported: --help stays fast
+_LIBRARY = (
+    os.path.dirname(_spec.origin) + os.sep if _spec and _spec.origin else "\0",
+    os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep,
+    "<",  # frozen modules, and code made at run time (a dataclass's __init__ is `<string>`)
+)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise `Timeout` in the model's code once `seconds` have passed (SIGALRM; main thread only).
+
+    The exception is raised only where the user's code runs: if the alarm arrives while archviz's own
+    hooks are at work (a frame of archviz's package before any user frame), it is put off by 10 ms, so
+    the record is never left half-written.
+    """
+    if not seconds:
+        yield
+        return
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        raise UsageError("--timeout needs a platform with SIGALRM and archviz running in the main thread.")
+
+    def fire(signum: int, frame: FrameType | None) -> None:
+        f = frame
+        while f is not None and f.f_code.co_filename.startswith(_LIBRARY):
+            f = f.f_back  # torch's or Python's own code, called by whoever is below
+        if f is not None and f.f_code.co_filename.startswith(_PACKAGE):
+            signal.setitimer(signal.ITIMER_REAL, 0.01)  # inside archviz: try again in a moment
+            return
+        raise Timeout(f"stopped after {seconds:g} s (--timeout)")
+
+    before = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+@contextlib.contextmanager
+def process_kept() -> Iterator[None]:
+    """Undo what a model file may do to the process around it: `os.chdir`, replacing or closing
+    `sys.stdout`/`sys.stderr`. archviz's own messages and files then go where the user asked."""
+    cwd = os.getcwd()
+    streams = sys.stdout, sys.stderr
+    try:
+        yield
+    finally:
+        if os.getcwd() != cwd:
+            with contextlib.suppress(OSError):
+                os.chdir(cwd)
+        sys.stdout, sys.stderr = (_usable(s, fd) for s, fd in zip(streams, (1, 2), strict=True))
+
+
+def _usable(stream: TextIO, fd: int) -> TextIO:
+    """`stream`, or a new writer on the same file descriptor when the model closed it."""
+    if stream is not None and not stream.closed:
+        return stream
+    try:
+        return io.TextIOWrapper(open(os.dup(fd), "wb"), encoding="utf-8", errors="replace", line_buffering=True)
+    except OSError:  # the descriptor itself is gone: say nothing rather than fail
+        return io.TextIOWrapper(open(os.devnull, "wb"), encoding="utf-8")
 
 
 def _model_mode(r: _Request) -> Trace | NoModel:
@@ -108,6 +189,9 @@ def _model_mode(r: _Request) -> Trace | NoModel:
             return during_import.trace
         if during_import.trace is not None and isinstance(load_error, NoInputsError):
             return during_import.trace  # a pasted script: build, make inputs, call — that call is drawn
+        done = load_error.__cause__
+        if during_import.trace is not None and isinstance(done, SystemExit) and done.code in (None, 0):
+            return during_import.trace  # a script that ends with sys.exit(0) after its model call
         raise load_error
     if isinstance(found, loader.Loaded):
         return capture.trace_model(

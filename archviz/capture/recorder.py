@@ -14,10 +14,11 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from .. import record
 from ..kinds import INPUT_PRODUCER, CallKind
-from . import tensors
+from . import tensors, threads
 from . import verify as gate_verify
 from .ops import is_bookkeeping, may_write, op_name
 from .sourceloc import SourceFinder
@@ -85,6 +86,8 @@ class Recorder:
         self.grad = False  # whether autograd was on during the recorded pass
         self.arg_cache: dict[type, tuple[str, ...]] = {}
         self.static: dict[int, dict[str, Any]] = {}  # per module, valid while the model is alive
+        self.threads = threads.Threads()  # module hooks fire in any thread; only this one records
+        self.notes: list[str] = []  # said on the root call: what the record leaves out
 
     # ---- tensors -------------------------------------------------------------------------
 
@@ -161,7 +164,7 @@ class Recorder:
         return len(self.calls) - 1
 
     def module_pre(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        if self.closed:
+        if self.closed or self.threads.elsewhere(count=True):
             return
         if self.skip_depth:
             self.skip_depth += 1
@@ -248,7 +251,7 @@ class Recorder:
     def module_post(
         self, module: nn.Module, output: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
     ) -> None:
-        if self.closed:
+        if self.closed or self.threads.elsewhere():
             return
         if self.skip_depth > 1:
             self.skip_depth -= 1
@@ -293,7 +296,9 @@ class Recorder:
             self.failure = record.Failure(call["id"], type(exc).__name__, str(exc))
 
     def op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if self.busy or self.skip_depth or not self.stack:
+        if self.busy or self.skip_depth or not self.stack or self.threads.elsewhere():
+            return func(*args, **kwargs)
+        if any(is_lazy(a) for a in args):  # a lazy layer making its weights: set-up, not the model's work
             return func(*args, **kwargs)
         self.busy = True
         try:
@@ -379,6 +384,9 @@ class Recorder:
     def freeze(self, **trace_fields: Any) -> record.Trace:
         if self.composite is not None:
             self._close_composite(None)
+        said = [*self.notes, *filter(None, [self.threads.note()])]
+        if said and self.calls:
+            self.calls[0]["notes"] = (*self.calls[0].get("notes", ()), *said)
         calls = []
         for c in self.calls:
             c = {k: v for k, v in c.items() if k != "module_id"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import linecache
 import os
 import sysconfig
-from types import CodeType, FrameType
+from types import CodeType, FrameType, TracebackType
 
 import torch
 
@@ -66,6 +66,16 @@ class SourceFinder:
                 composite = frame
             frame = frame.f_back
         return None, composite, None
+
+    def raised_at(self, tb: TracebackType | None) -> record.Source | None:
+        """The deepest frame of a traceback that is the user's code: the line that raised."""
+        found = None
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if not filename.startswith("<") and not self.is_skipped(filename):  # not generated code
+                found = self._source(tb.tb_frame.f_code, tb.tb_lineno)
+            tb = tb.tb_next
+        return found
 
     def definition(self, code: CodeType) -> record.Source:
         """Where a function is defined (used for the root call, which no user line makes)."""

@@ -8,6 +8,7 @@ frozen into a `record.Trace` at the end.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from .. import record
 from ..errors import TraceError
 from .recorder import Recorder, is_script, tied_parameters
 from .sourceloc import SourceFinder
+from .state import ModelState
+from .threads import ThreadWatch
 from .walk import walk_args
 
 _ACTIVE = threading.local()
@@ -94,26 +97,25 @@ def hook_all(stack: contextlib.ExitStack, modules: list[nn.Module], rec: Recorde
         stack.callback(nn.modules.module.register_module_forward_hook(script_post, always_call=True).remove)
 
 
-def keep_model_state(stack: contextlib.ExitStack, modules: list[nn.Module]) -> None:
-    flags = [(m, m.training) for m in modules]
-    # Buffers a forward pass may update (BatchNorm's running statistics): copied now, put back after.
-    buffers = [(b, b.detach().clone()) for m in modules for b in m.buffers(recurse=False) if b.device.type != "meta"]
+def keep_model_state(stack: contextlib.ExitStack, modules: list[nn.Module]) -> ModelState:
+    """Snapshot `modules` (the root first) now and restore them when `stack` closes.
 
-    def restore() -> None:
-        for m, flag in flags:
-            m.training = flag
-        with torch.no_grad():
-            for b, saved in buffers:
-                if b.shape == saved.shape:
-                    b.copy_(saved)
-
-    stack.callback(restore)
+    Register it before any hook, so it runs after they are removed. Parameters, buffers, their flags
+    and grads, attributes, training flags and the module tree come back as they were; see
+    `state.ModelState` for what is copied and what is only watched. The returned state's `notes` say,
+    after the stack closed, what could not be put back.
+    """
+    state = ModelState.take(modules)
+    stack.callback(state.restore)
+    return state
 
 
 def _param_totals(model: nn.Module) -> tuple[tuple[str, str], ...]:
     """Trainable and frozen counts and bytes over model.parameters(), which yields tied weights once."""
     trainable = frozen = size = 0
     for p in model.parameters():
+        if isinstance(p, nn.parameter.UninitializedParameter):
+            continue  # a lazy layer the pass did not reach: it has no size yet
         n = p.numel()
         trainable += n if p.requires_grad else 0
         frozen += 0 if p.requires_grad else n
@@ -155,7 +157,9 @@ def trace_model(
     """Run `model(*args, **kwargs)` once and record every module and op call.
 
     Args:
-        model: the module to call; it is left exactly as it was (no hooks, same flags).
+        model: the module to call; it is left exactly as it was: no hooks, and the same parameters,
+            buffers, flags, attributes and submodules (see `keep_model_state`), also when the
+            forward pass raises or is interrupted.
         args, kwargs: the forward pass's arguments.
         name: the name the model was found under, used for titles and file names.
         source_file: the model file, shown in the record (relative to `root_dir`).
@@ -163,7 +167,9 @@ def trace_model(
         grad: run with autograd on (default off, as `torch.no_grad()`).
         verify: recompute built-in recurrent modules from their weights (see gates.verify).
 
-    When the forward pass raises, the returned Trace holds what ran and a `failure`.
+    When the forward pass raises, the returned Trace holds what ran and a `failure`. The root call's
+    notes say what the record leaves out: state the pass changed that could not be restored, work
+    it ran in other threads (their ops are not recorded).
     """
     kwargs = kwargs or {}
     modules = list(dict.fromkeys(model.modules()))
@@ -172,25 +178,44 @@ def trace_model(
     rec.verify = verify
     rec.grad = grad
     output = None
-    with exclusive(), _no_gc(), contextlib.ExitStack() as stack:
-        keep_model_state(stack, modules)
-        rec.busy = True
-        inputs = rec.mark_inputs(args, kwargs)
-        rec.busy = False
-        hook_all(stack, modules, rec)
-        stack.enter_context(torch.set_grad_enabled(grad))
-        stack.enter_context(RecordingMode(rec))
-        try:
-            output = model(*args, **kwargs)
-        except Exception as exc:  # the record of what ran is the product here
-            if rec.failure is None:
-                rec.failure = record.Failure(None, type(exc).__name__, str(exc))
-            _ACTIVE.last_exception = exc  # for --debug: the traceback is not part of the record
-            output = None
-        finally:
+    with exclusive(), _no_gc():
+        with contextlib.ExitStack() as stack:
+            state = keep_model_state(stack, modules)
             rec.busy = True
+            inputs = rec.mark_inputs(args, kwargs)
+            rec.busy = False
+            hook_all(stack, modules, rec)
+            stack.enter_context(ThreadWatch(rec.threads.started))
+            stack.enter_context(torch.set_grad_enabled(grad))
+            stack.enter_context(RecordingMode(rec))
+            try:
+                output = model(*args, **kwargs)
+            except (Exception, SystemExit) as exc:  # the record of what ran is the product here
+                if rec.failure is None:
+                    rec.failure = record.Failure(None, type(exc).__name__, _message(exc))
+                # the line of the user's code the exception came out of (not the line that called the module)
+                raised_at = rec.finder.raised_at(exc.__traceback__)
+                rec.failure = dataclasses.replace(rec.failure, raised_at=raised_at)
+                _ACTIVE.last_exception = exc  # for --debug: the traceback is not part of the record
+                output = None
+            finally:
+                rec.busy = True
+            fields = trace_fields(model, name, source_file, rec, inputs, output)
+        # the model is back as it was (hooks gone, state restored): say what that could not undo
+        rec.notes += state.notes
         # frozen with the GC still paused: the collector would walk every record made so far
-        return rec.freeze(**trace_fields(model, name, source_file, rec, inputs, output))
+        return rec.freeze(**fields)
+
+
+def _message(exc: BaseException) -> str:
+    """The text of a failure; `sys.exit(5)` in forward says so (its own text would be just `5`)."""
+    if isinstance(exc, SystemExit):
+        return (
+            f"the model's code called sys.exit({exc.code!r})"
+            if exc.code is not None
+            else "the model's code called sys.exit()"
+        )
+    return str(exc)
 
 
 def remember_exception(exc: BaseException | None) -> None:

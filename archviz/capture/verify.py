@@ -228,5 +228,9 @@ def check(
         float((a.double() - b.double()).abs().max()) if a.numel() else 0.0 for a, b in zip(mine, real, strict=True)
     )
     ok = all(torch.allclose(a, b, atol=atol, rtol=rtol) for a, b in zip(mine, real, strict=True))
-    note = "verified" if ok else f"recomputed outputs differ from the module's (max |error| {err:.3g})"
-    return record.Check(ok, err, atol, note)
+    if ok:
+        # The exact difference (3e-08 in one run, 1e-07 in the next) depends on thread scheduling, so
+        # a verified check records the tolerance it met, not the difference: identical runs, identical files.
+        return record.Check(True, None, atol, "verified")
+    err = float(f"{err:.2g}")  # a real mismatch is far above the jitter: two digits are stable
+    return record.Check(False, err, atol, f"recomputed outputs differ from the module's (max |error| {err:.2g})")

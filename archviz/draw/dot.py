@@ -5,8 +5,9 @@ from __future__ import annotations
 import textwrap
 
 from ..kinds import OP_SYMBOLS, ClusterKind, NodeKind, Paint, Theme
+from ..record.text import printable
 from ..view.graph import Cluster, Graph, Node
-from .escape import esc, quote
+from .escape import esc, quote, tooltip
 from .palette import LIGHT, Palette, palette
 
 FONT = "Helvetica,Arial,DejaVu Sans,sans-serif"
@@ -19,7 +20,7 @@ LEGEND = (
 
 
 def _wrap(text: str, width: int = 48, limit: int = 6) -> str:
-    lines = textwrap.wrap(text, width) or [""]
+    lines = textwrap.wrap(printable(text), width) or [""]
     if len(lines) > limit:
         lines = [*lines[:limit], "…"]
     return "\n".join(lines)
@@ -81,10 +82,12 @@ def _table(rows: list[str], fill: str, ink: str, pad: int) -> str:
 
 
 def _node_line(n: Node, indent: str, links: dict[str, str], pal: Palette) -> str:
-    tooltip = f"{n.title} ({n.subtitle})" if n.subtitle else n.title
+    tip = f"{n.title} ({n.subtitle})" if n.subtitle else n.title
+    if n.error:  # the box shows the message's first lines; its tooltip up to MESSAGE_CHARS of it
+        tip += "\n" + n.error
     link = links.get(n.id) or (f"#{n.refers}" if n.refers else None)
     href = f', href={quote(link)}, target="_top"' if link else ""
-    return f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n, pal)}, tooltip={quote(tooltip)}{href}];"
+    return f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n, pal)}, tooltip={tooltip(tip)}{href}];"
 
 
 def _cluster_open(c: Cluster, indent: str, links: dict[str, str], pal: Palette) -> list[str]:
@@ -120,7 +123,7 @@ def to_dot(
         "digraph archviz {",
         (
             f'  graph [rankdir={graph.direction}, bgcolor="{pal.page}", fontname="{FONT}", fontsize=12, '
-            f'fontcolor="{pal.title}", labelloc=t, labeljust=l, label=<<B>{esc(graph.title)}</B>>, '
+            f'fontcolor="{pal.title}", labelloc=t, labeljust=l, label=<{_title(graph, pal)}>, '
             f"nodesep=0.25, ranksep=0.35, newrank=true{_effort(graph)}];"
         ),
         f'  node [shape=plain, fontname="{FONT}", fontsize=11{ink}];',
@@ -146,12 +149,20 @@ def to_dot(
         if e.back:
             attrs += ["constraint=false", 'style="dashed"', f'color="{pal.loop}"', f'fontcolor="{pal.loop}"']
         lines.append(f"  {quote(e.src)} -> {quote(e.dst)} [{', '.join(attrs)}];")
-    for note in graph.notes:
-        lines.append(f"  // note: {note.replace(chr(10), ' ')}")
     if legend:
         lines.extend(_legend(graph, pal))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _title(graph: Graph, pal: Palette) -> str:
+    """The title in bold (long lines folded, not cut), then the graph's notes (a failure of the model's
+    own forward, which no box shows) in the error colour, wrapped. User text never goes in a DOT comment."""
+    text = f"<B>{esc(graph.title, fold=True)}</B>"
+    ink = pal.kinds[Paint.ERROR][1]
+    for note in graph.notes:
+        text += f'<BR ALIGN="LEFT"/><FONT COLOR="{ink}" POINT-SIZE="10">{esc(_wrap(note, 100))}</FONT>'
+    return text
 
 
 def _effort(graph: Graph) -> str:

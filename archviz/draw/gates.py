@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..kinds import Paint, Theme, WireKind
 from ..record import Cell, WireNode, shape_text
 from .dot import FONT
-from .escape import esc, quote
+from .escape import esc, quote, tooltip
 from .palette import LIGHT, Palette, palette
 
 
@@ -48,7 +48,7 @@ def _node(n: WireNode, prefix: str, pal: Palette = LIGHT) -> str:
         label = f'<<B>{esc(name + n.label)}</B><BR/><FONT POINT-SIZE="9">{esc(shape)}</FONT>>'
         attrs = f'shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}"'
     tip = n.detail or n.label
-    return f"  {quote(prefix + n.id)} [label={label}, {attrs}, tooltip={quote(tip)}];"
+    return f"  {quote(prefix + n.id)} [label={label}, {attrs}, tooltip={tooltip(tip)}];"
 
 
 def _table(cell: Cell) -> str:
@@ -74,7 +74,7 @@ def cell_dot(cell: Cell, theme: Theme | str = Theme.LIGHT) -> str:
         "digraph cell {",
         (
             f'  graph [rankdir=LR, fontname="{FONT}", fontsize=12, labelloc=t, labeljust=l, '
-            f"label=<<B>{esc(cell_title(cell))}</B>>, nodesep=0.3, ranksep=0.35, newrank=true{page}];"
+            f"label=<<B>{esc(cell_title(cell), fold=True)}</B>>, nodesep=0.3, ranksep=0.35, newrank=true{page}];"
         ),
         f'  node [fontname="{FONT}", fontsize=10{ink}];',
         f'  edge [fontname="{FONT}", fontsize=8, color="{pal.edge}", fontcolor="{pal.label}", arrowsize=0.6];',

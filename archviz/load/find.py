@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import inspect
 import os
+import types
 from typing import Any
 
 from torch import nn
 
 from ..errors import LoadError, LoadUsageError
-from .userfile import user_line
+from .userfile import exit_text, user_line
 
 
 def _construct(obj: Any, label: str, path: str) -> nn.Module:
@@ -25,6 +26,8 @@ def _construct(obj: Any, label: str, path: str) -> nn.Module:
         pass  # no signature to check (a builtin): just call it
     try:
         made = obj()
+    except SystemExit as exc:
+        raise LoadError(f"{user_line(exc, path)}: building the model with {label} {exit_text(exc)}.") from exc
     except Exception as exc:
         raise LoadError(
             f"{user_line(exc, path)}: building the model with {label} failed: {type(exc).__name__}: {exc}"
@@ -68,7 +71,12 @@ def find_model(
             return obj, name
         if callable(obj):
             return _construct(obj, name, path), name
-        raise LoadUsageError(f"{base}: --model {name} names a {type(obj).__name__}, not a module, class or function.")
+        what = f"the imported module {obj.__name__}" if isinstance(obj, types.ModuleType) else f"a {type(obj).__name__}"
+        found = ", ".join(k for k, _ in _classes(ns, module_name)) or "no nn.Module classes"
+        raise LoadUsageError(
+            f"{base}: --model {name} names {what}, not an nn.Module instance, an nn.Module class or a function "
+            f"that builds one. {base} defines: {found}."
+        )
     if callable(ns.get("build_model")):
         return _construct(ns["build_model"], "build_model()", path), "build_model"
     if isinstance(ns.get("model"), nn.Module):

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ..errors import LoadError, LoadUsageError, NoInputsError
-from .userfile import user_line
+from .userfile import exit_text, user_line
 
 _DTYPES = {
     "float": torch.float32, "float32": torch.float32, "float64": torch.float64, "double": torch.float64,
@@ -72,6 +72,8 @@ def find_inputs(
     if callable(value):
         try:
             value = value()
+        except SystemExit as exc:
+            raise LoadError(f"{user_line(exc, path)}: example_inputs() {exit_text(exc)}.") from exc
         except Exception as exc:
             raise LoadError(f"{user_line(exc, path)}: example_inputs() raised {type(exc).__name__}: {exc}") from exc
     if isinstance(value, torch.Tensor):

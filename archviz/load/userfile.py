@@ -7,12 +7,13 @@ import importlib.util
 import os
 import re
 import runpy
+import stat
 import sys
 import traceback
 from collections.abc import Iterator
 from types import ModuleType
 
-from ..errors import LoadError, LoadUsageError
+from ..errors import LoadError, LoadUsageError, Timeout
 
 
 def check_path(path: str) -> str:
@@ -25,7 +26,26 @@ def check_path(path: str) -> str:
         )
     if not path.endswith(".py"):
         raise LoadUsageError(f"{path} is not a Python file (expected a name ending in .py).")
+    mode = os.stat(path).st_mode  # follows symlinks: what would be read
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        target = f" (a link to {os.path.realpath(path)})" if os.path.islink(path) else ""
+        raise LoadUsageError(
+            f"{path} is {kind}{target}, not a regular file; archviz reads only regular Python files, "
+            "so it never waits on a pipe or reads a device without end."
+        )
     return os.path.abspath(path)
+
+
+_KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}  # fmt: skip
+
+
+def exit_text(exc: SystemExit) -> str:
+    """`called sys.exit(5)` / `called sys.exit('no data')`: what the user's code did."""
+    return f"called sys.exit({exc.code!r})" if exc.code is not None else "called sys.exit()"
 
 
 def _inside(module: ModuleType, folder: str) -> bool:
@@ -111,7 +131,17 @@ def import_file(path: str) -> ModuleType:
             f"{user_line(exc, path)}: importing the model file failed: {type(exc).__name__}: {exc}. "
             "Install the missing package or fix the import."
         ) from exc
-    except (Exception, SystemExit) as exc:
+    except Timeout as exc:
+        raise LoadError(
+            f"{user_line(exc, path)}: importing the model file had not finished when it was {exc}; this is "
+            "the line it was running."
+        ) from exc
+    except SystemExit as exc:
+        raise LoadError(
+            f"{user_line(exc, path)}: the model file {exit_text(exc)} while it was being imported, so no model "
+            'could be found. Put the script part under `if __name__ == "__main__":`.'
+        ) from exc
+    except Exception as exc:
         raise LoadError(
             f"{user_line(exc, path)}: the model file raised while it was being run: {type(exc).__name__}: {exc}"
         ) from exc
@@ -124,9 +154,7 @@ def run_script(path: str) -> None:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
-            raise LoadError(
-                f"{os.path.basename(path)} exited with status {exc.code} while running as a script."
-            ) from exc
+            raise LoadError(f"{user_line(exc, path)}: the script {exit_text(exc)} while running.") from exc
     except Exception as exc:
         raise LoadError(
             f"{user_line(exc, path)}: the script raised {type(exc).__name__}: {exc} (run as `python "

@@ -41,7 +41,8 @@ class Check:
 
     Args:
         verified: the recomputed outputs match the real ones at the dtype's tolerance.
-        max_abs_error: largest absolute difference, when a comparison was made.
+        max_abs_error: largest absolute difference (two significant digits) when they do not match;
+            None when they match (the exact difference varies from run to run with thread scheduling).
         tolerance: absolute tolerance used.
         note: `verified`, or why the wiring could not be checked.
     """
@@ -50,6 +51,12 @@ class Check:
     max_abs_error: float | None
     tolerance: float | None
     note: str
+
+    def verdict(self) -> str:
+        """`verified within 2e-05 (the dtype's tolerance)`, or why not: the same text in every output."""
+        if self.verified:
+            return f"verified within {self.tolerance:.0e} (the dtype's tolerance)" if self.tolerance else "verified"
+        return self.note
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,64 @@
-"""How the record's values are written as text everywhere archviz shows them."""
+"""How the record's values are written as text everywhere archviz shows them.
+
+`printable` is the one sanitiser of text that comes from the user's code (module, attribute and class
+names, ModuleDict keys, exception messages, source lines, dtypes, argument paths, notes): every
+renderer passes such text through it, and through `shown` where space is bounded (diagrams). The
+record itself keeps the text as it was; `json_safe` makes its JSON writable as UTF-8.
+"""
 
 from __future__ import annotations
 
 import re
 
+LINE_CHARS = 200  # a label line in a diagram; the rest is cut, with an ellipsis
+MESSAGE_CHARS = 2048  # a message (or any text) in a diagram, all lines together
+ELLIPSIS = "…"
+
+# ANSI terminal sequences: CSI (colours, `ESC [ 31 m`), OSC (titles, links; ended by BEL or ESC \),
+# and the two-character escapes. They carry no text, so they are removed.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\^_])")
+# What no output may carry: C0 controls but newline and tab, DEL, C1 controls, lone surrogates (not
+# encodable as UTF-8) and U+FFFE/U+FFFF (not XML characters). Each is shown as its Python escape.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def shape_text(shape: tuple[int, ...]) -> str:
     """Format a shape the way archviz shows it everywhere: `[3, 5, 10]`."""
     return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` safe for every output: ANSI sequences removed, CRLF and CR as newlines, tabs as spaces,
+    other control characters, lone surrogates and U+FFFE/U+FFFF as visible escapes (`\\x1b`, `\\ud800`).
+    """
+    text = _ANSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _UNSAFE.sub(_escape, text)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the last an ellipsis when anything was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def shown(text: str, line: int = LINE_CHARS, total: int = MESSAGE_CHARS, fold: bool = False) -> str:
+    """`printable(text)` as a diagram shows it: each line cut to `line` characters (or, with `fold`,
+    split into lines of `line` characters) and all of it to `total`."""
+    lines = printable(text).split("\n")
+    if fold:
+        lines = [part[i : i + line] for part in lines for i in range(0, max(len(part), 1), line)]
+    return clip("\n".join(clip(x, line) for x in lines), total)
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from `json.dumps(..., ensure_ascii=False)`) with lone surrogates as `\\uXXXX` escapes,
+    so that it encodes as UTF-8 and `json.loads` gives the same strings back."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 _HEAD = re.compile(r"^(?:args\[(\d+)\]|kwargs\['([^']*)'\])")

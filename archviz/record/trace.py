@@ -13,7 +13,7 @@ from ..errors import RecordError
 from ..kinds import INPUT_PRODUCER, CallKind
 from . import display, jsonio
 from .cells import Cell, Check, RecurrentConfig
-from .text import shape_text
+from .text import json_safe, shape_text
 
 SCHEMA_VERSION = 2
 _CALL_PREFIX = "call-"
@@ -126,11 +126,17 @@ class Call:
 
 @dataclass(frozen=True)
 class Failure:
-    """Why the forward pass stopped: the innermost recorded call that raised, and the text."""
+    """Why the forward pass stopped: the innermost recorded call that raised, and the text.
+
+    `raised_at` is the line of the user's code the exception came out of (the deepest frame of its
+    traceback in the user's files), when there is one: a `parts[5]` in `forward` raises at that line,
+    not at the line that called the module.
+    """
 
     call: str | None
     exc_type: str
     message: str
+    raised_at: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -208,7 +214,8 @@ class Trace:
         """Serialise to JSON text with `schema_version` first."""
         data = jsonio.encode(self)
         ordered = {"schema_version": data.pop("schema_version"), **data}
-        return json.dumps(ordered, indent=indent, sort_keys=False, ensure_ascii=False)
+        # a lone surrogate (a name or message built from bytes) as an escape: the text stays writable as UTF-8
+        return json_safe(json.dumps(ordered, indent=indent, sort_keys=False, ensure_ascii=False))
 
     @staticmethod
     def from_json(text: str) -> Trace:

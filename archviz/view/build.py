@@ -227,8 +227,9 @@ class _Builder:
         root = trace.calls[0] if trace.calls else None
         title = f"{trace.model_name}: {trace.model_class}" + (f" ({trace.source_file})" if trace.source_file else "")
         notes = []
-        if root is not None and self.role.get(root.id) == Role.ROOT and root.error:
-            notes.append(root.error)
+        if root is not None and self.role.get(root.id) == Role.ROOT:  # the page is the root call: its words too
+            notes += [root.error] if root.error else []
+            notes += list(root.notes)
         return Graph(
             title=title,
             direction=self.view.direction,
@@ -284,7 +285,7 @@ class _Builder:
             layout = f"{len({x.layer for x in cells})} layer(s) × {len({x.direction for x in cells})} direction(s)"
             check = c.check
             verdict = (
-                f"gates verified (max |error| {check.max_abs_error:.1g})" if check and check.verified
+                f"gates {check.verdict()}" if check and check.verified
                 else f"gates not drawn: {check.note if check else 'not verified'}"
             )  # fmt: skip
             notes += [f"gates {gates} · {layout}", verdict]

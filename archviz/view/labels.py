@@ -127,13 +127,19 @@ def failure_facts(trace: Trace) -> FailureFacts | None:
         return None
     c = trace.call(failure.call) if failure.call is not None else None
     if c is None:
-        return FailureFacts("", "", "", "", "", "", failure.exc_type, failure.message)
+        at = failure.raised_at
+        where = (f"{at.file}:{at.line}", at.code, at.function) if at else ("", "", "")
+        return FailureFacts(where[2], where[0], where[1], "", "", "", failure.exc_type, failure.message)
     parent = trace.call(c.parent) if c.parent else None
+    src = failure.raised_at or c.source  # the line that raised, else the line that made the failing call
+    host = failure.raised_at.function if failure.raised_at else f"{parent.type}.forward" if parent else ""
     return FailureFacts(
-        host=f"{parent.type}.forward" if parent else "",
-        location=f"{c.source.file}:{c.source.line}" if c.source else "",
-        code=c.source.code if c.source else "",
-        what=f"{c.type} '{c.name}'" if c.kind == CallKind.MODULE else f"op {c.type}",
+        host=host,
+        location=f"{src.file}:{src.line}" if src else "",
+        code=src.code if src else "",
+        what=(f"{c.type} '{c.name}'" if c.name else f"the model ({c.type})")
+        if c.kind == CallKind.MODULE
+        else f"op {c.type}",
         inputs=", ".join(f"{named_path(t.path, c.arg_names)} {shape_text(t.shape)}" for t in c.inputs[:4]),
         weights=", ".join(f"{p.name} {shape_text(p.shape)}" for p in c.param_list[:2]),
         exc_type=failure.exc_type,

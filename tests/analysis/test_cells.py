@@ -57,7 +57,8 @@ def test_stacked_modules_recompute_to_their_own_outputs(cls, layers, bi, bf, bia
     x = torch.randn(3, 6, 5, dtype=dtype) if bf else torch.randn(6, 3, 5, dtype=dtype)
     call, cells = _cells_of(Wrap(rnn), x)
     assert call.check is not None and call.check.verified, call.check
-    assert call.check.max_abs_error < (1e-9 if dtype == torch.float64 else 1e-5)
+    # verified at the dtype's tolerance; the exact difference is not kept (it varies with threads)
+    assert call.check.tolerance == (1e-9 if dtype == torch.float64 else 2e-5) and call.check.max_abs_error is None
     assert len(cells) == layers * (2 if bi else 1)
     assert all(c.nodes for c in cells)  # verified, so the wiring is drawn
     first, last = cells[0], cells[-1]

@@ -689,5 +689,5 @@ def test_run_script_nonzero_exit_is_load_error(tmp_path):
     path = write(tmp_path, "exits.py", 'if __name__ == "__main__":\n    raise SystemExit(4)\n')
     with pytest.raises(LoadError) as info:
         userfile.run_script(path)
-    assert "status 4" in str(info.value)
+    assert "sys.exit(4)" in str(info.value)
     userfile.run_script(write(tmp_path, "exits0.py", 'if __name__ == "__main__":\n    raise SystemExit(0)\n'))

@@ -24,8 +24,14 @@ def _count(shape: tuple[int, ...]) -> int:
 
 def gate_rows(cell: Cell) -> list[dict[str, str]]:
     """A cell's gates, with the layer and direction they belong to (stacked and bidirectional modules)."""
-    err = cell.check.max_abs_error if cell.check and cell.check.max_abs_error is not None else None
-    unchecked = "traced" if cell.custom else "not verified"
+    check = cell.check
+    verdict = (
+        "traced"
+        if cell.custom or check is None
+        else f"within {check.tolerance:.0e}"
+        if check.verified
+        else (f"{check.max_abs_error:.2g}" if check.max_abs_error is not None else "not verified")
+    )
     return [
         {
             "layer": "" if cell.custom else str(cell.layer),
@@ -34,7 +40,7 @@ def gate_rows(cell: Cell) -> list[dict[str, str]]:
             "activation": g.activation,
             "shape": shape_text(g.shape),
             "weights": "; ".join(g.weights) or "—",
-            "error": f"{err:.2g}" if err is not None else unchecked,
+            "error": verdict,
         }
         for g in cell.gates
     ]

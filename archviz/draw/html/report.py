@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from ...record import Trace
+from ...record.text import printable
 from ...view.graph import Graph
 from ..palette import dark_overrides
 from .resources import templates_dir
 from .viewmodel import view_model
+
+
+def _shown(value: Any) -> Any:
+    """Every `{{ }}` value passes here before autoescape: text through the one sanitiser (no control
+    character or lone surrogate reaches the page); Markup (SVG, JSON, the page's own script) as it is."""
+    return printable(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _env() -> jinja2.Environment:
@@ -27,6 +35,7 @@ def _env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
 
 
