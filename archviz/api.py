@@ -35,14 +35,24 @@ def trace(model: Any, *args: Any, grad: bool = False, strict: bool = False, **kw
 
 
 def _target(
-    target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], load: dict[str, Any], grad: bool
+    target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], load: dict[str, Any], grad: bool, options: app.Options
 ) -> tuple[Trace, str]:
     if isinstance(target, Trace):
         return target, app.safe_stem(target.model_name)
     if isinstance(target, (str, os.PathLike)):
         found = app.trace_file(str(target), grad=grad, **load)
-        return found.trace, found.stem
-    return trace(target, *args, grad=grad, **kwargs), app.safe_stem(type(target).__name__)
+        return _examined(found, options), found.stem
+    record = trace(target, *args, grad=grad, **kwargs)
+    live = app.Target(record, "", app.Live(target, args, kwargs, {}))
+    return _examined(live, options), app.safe_stem(type(target).__name__)
+
+
+def _examined(target: app.Target, options: app.Options) -> Trace:
+    """The record with its gates and the doctor's findings, as `archviz render` draws it."""
+    from .app import doctor as doctoring
+
+    target.trace = app.with_gates(target.trace, options)
+    return doctoring.for_render(target, None, target.path or "model.py").trace
 
 
 def render(
@@ -73,10 +83,10 @@ def render(
         grad: trace with autograd on, as `--grad` (default off, as under `torch.no_grad()`).
     """
     chosen = app.parse_formats(formats if isinstance(formats, str) else ",".join(formats))
-    record, stem = _target(target, args, kwargs, {"model": model, "inputs": tuple(inputs)}, grad)
     options = app.Options(
         formats=chosen, depth=depth, unroll=unroll, gates=gates, direction=Layout(direction.upper()), theme=Theme(theme)
     )
+    record, stem = _target(target, args, kwargs, {"model": model, "inputs": tuple(inputs)}, grad, options)
     return app.write(record, name or stem, str(out), options).paths
 
 

@@ -19,7 +19,7 @@ from . import app
 from .app import check as checking
 from .app.progress import Progress
 from .errors import ArchvizError
-from .kinds import GatesMode, Layout, OpsMode, Theme
+from .kinds import GatesMode, Layout, OpsMode, Severity, Theme
 from .record import Trace
 from .record.text import printable
 from .version import __version__
@@ -167,6 +167,10 @@ def main() -> None:
 )  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
 @click.option(
+    "--dims", default=None, metavar="auto|NAME=AXES;…",
+    help="Draw shapes with axis names, [B=4, T=12, 64]: auto (from the modules) or e.g. 'input_ids=B,T'.",
+)  # fmt: skip
+@click.option(
     "--check", is_flag=True,
     help="Write nothing; exit 1 naming each file in the output folder that rendering would change or create.",
 )  # fmt: skip
@@ -174,7 +178,7 @@ def main() -> None:
 def render(
     path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
     timeout: float | None, debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str,
-    direction: str, theme: str, max_nodes: int, gates: str, grad: bool, quiet: bool, check: bool,
+    direction: str, theme: str, max_nodes: int, gates: str, grad: bool, quiet: bool, dims: str | None, check: bool,
 ) -> None:  # fmt: skip
     """Trace PATH's model and write its diagram and HTML report (svg,html by default) into the output folder."""
     options = app.Options(
@@ -187,20 +191,38 @@ def render(
             path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, grad=grad,
             timeout=timeout,
         )  # fmt: skip
+    with progress.stage("finding gates and loops"):
+        target.trace = app.with_gates(target.trace, options)  # `--gates` paths checked and opened
+    with progress.stage("checking sizes"):
+        trace, dims_view, hint = _doctor(target, dims, path)
     if check:
-        _check(target, out, options, progress, debug)
+        _check(trace, target.stem, out, options, progress, debug, dims_view)
         return
-    result = app.write(target.trace, target.stem, out, options, stage=progress.stage)
+    result = app.write(trace, target.stem, out, options, stage=progress.stage, dims=dims_view)
     for note in result.notes:
         click.echo(f"archviz: {note}", err=True)
     for p in result.paths:
         click.echo(p)
-    _exit_if_failed(result.trace or target.trace, result.paths, debug)
+    _exit_if_failed(result.trace or target.trace, result.paths, debug, hint)
+    if hint:
+        click.echo(f"archviz: {hint}", err=True)
 
 
-def _check(target: app.Target, out: str, options: app.Options, progress: Progress, debug: bool) -> None:
+def _doctor(target: app.Target, dims: str | None, path: str) -> tuple[Trace, app.Dims | None, str | None]:
+    """The record with the doctor's findings, the sizes for the diagram and report, and render's hint."""
+    from .app import doctor as doctoring
+
+    checked = doctoring.for_render(target, dims, path)
+    if checked.failed:
+        click.echo(f"archviz: {checked.failed}; drawn without it", err=True)
+    return checked.trace, checked.dims, checked.hint
+
+
+def _check(
+    trace: Trace, stem: str, out: str, options: app.Options, progress: Progress, debug: bool, dims: app.Dims | None
+) -> None:
     """`render --check`: one line per file that would change or be created; exit 1 if there is any."""
-    checked = checking.check(target.trace, target.stem, out, options, stage=progress.stage)
+    checked = checking.check(trace, stem, out, options, stage=progress.stage, dims=dims)
     for note in checked.notes:
         click.echo(f"archviz: {note}", err=True)
     for p in checked.changed:
@@ -210,18 +232,21 @@ def _check(target: app.Target, out: str, options: app.Options, progress: Progres
     counts = [f"{len(checked.changed)} would change"] if checked.changed else []
     counts += [f"{len(checked.missing)} missing"] if checked.missing else []
     click.echo(f"archviz: {', '.join([*counts, f'{len(checked.same)} up to date'])} in {out}", err=True)
-    _exit_if_failed(checked.trace or target.trace, [], debug)
+    _exit_if_failed(checked.trace or trace, [], debug)
     if not checked.up_to_date:
         sys.exit(1)
 
 
-def _exit_if_failed(trace: Trace, written: list[str], debug: bool) -> None:
-    """Say where the forward pass failed (or that it returned nothing) and exit 1; return if it did not."""
+def _exit_if_failed(trace: Trace, written: list[str], debug: bool, hint: str | None = None) -> None:
+    """Say where the forward pass failed (or that it returned nothing), then the doctor's `hint`, and exit 1;
+    return if it did not fail."""
     if trace.failure is not None:
         exc = app.last_exception()
         if debug and exc is not None:
             click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
         click.echo("archviz: " + app.failure_message(trace, written), err=True)
+        if hint:
+            click.echo(f"archviz: {hint}", err=True)
         sys.exit(1)
     empty = app.no_output_message(trace)
     if empty:
@@ -243,3 +268,31 @@ def summary(
         timeout=timeout,
     )  # fmt: skip
     click.echo(table)
+
+
+@main.command()
+@_loading_options
+@click.option(
+    "--dims", default=None, metavar="NAME=AXES;…",
+    help="Name the axes of the inputs, e.g. 'input_ids=B,T' (default: from the modules, or example_dims()).",
+)  # fmt: skip
+@_handle_errors
+def doctor(
+    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
+    timeout: float | None, debug: bool, dims: str | None,
+) -> None:  # fmt: skip
+    """Find shape bugs in PATH's model: where every size comes from, and what looks wrong.
+
+    Exit 0 when nothing is found (notes allowed), 1 when a warning or error is (a failed forward pass
+    is one), 2 for usage mistakes.
+    """
+    from .app import doctor as doctoring
+
+    doctoring.parse_dims(dims)  # a usage mistake is said before the model runs
+    target = app.trace_file(
+        path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, timeout=timeout
+    )
+    examined = doctoring.examine(target, dims=dims)
+    click.echo(doctoring.text(examined), nl=False)
+    if examined.worst in (Severity.ERROR, Severity.WARNING):
+        sys.exit(1)

@@ -29,6 +29,28 @@ class NodeKind(StrEnum):
     REFERENCE = "reference"  # a far reader's pointer to a shared input's maker
 
 
+class MetaKey(StrEnum):
+    """Keys of `Trace.meta`: how the forward pass ran (values are text)."""
+
+    TORCH = "torch"
+    TRAINING = "training"  # str(model.training): "True" or "False"
+    AUTOGRAD = "autograd"  # Switch.ON or Switch.OFF
+    OUTPUT_TYPE = "output_type"
+
+
+class Switch(StrEnum):
+    ON = "on"
+    OFF = "off"
+
+
+class Severity(StrEnum):
+    """How sure the doctor is that a finding is a bug (most severe first)."""
+
+    ERROR = "error"  # the forward pass failed
+    WARNING = "warning"  # very probably a bug
+    NOTE = "note"  # worth a look; often fine
+
+
 class Paint(StrEnum):
     """The colour classes of the diagrams (the legend is drawn from them)."""
 
@@ -164,6 +186,10 @@ OP_SYMBOLS = {
     "__matmul__": "@",
 }
 
+# Node ids in a built-in cell's wiring that other stages read: its input x(t) and new hidden state h(t).
+CELL_INPUT_NODE = "x"
+CELL_HIDDEN_NODE = "h1"
+
 # The op that indexing (`x[i]`, `h_n[-1]`) records.
 GETITEM = "__getitem__"
 
@@ -177,7 +203,8 @@ C_N_PATH = "output[1][1]"
 # Op names (stripped of underscores) by the pointwise role they play in a cell.
 MUL_OPS = frozenset({"mul", "rmul", "mul_"})
 ADD_OPS = frozenset({"add", "radd", "add_"})
-SUB_OPS = frozenset({"sub", "rsub"})
+RSUB = "rsub"  # `1 - z`: the scalar comes first
+SUB_OPS = frozenset({"sub", RSUB})
 # Recorded op name -> the activation it applies.
 ACTIVATION_OPS = {
     "sigmoid": Activation.SIGMOID,

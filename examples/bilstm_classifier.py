@@ -6,7 +6,6 @@ Architecture
       → Embedding(vocab, d, padding_idx=0)            e_t = E[w_t]
       → pack_padded_sequence (true lengths, unsorted)
       → 2-layer bidirectional LSTM (dropout between layers)
-      → pad_packed_sequence                            (batch, seq, 2H) outputs
       → final = [h→_T ; h←_1] of the last layer        (batch, 2H)
       → Dropout → Linear(2H, C)                        logits (batch, C)
 
@@ -26,7 +25,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import pack_padded_sequence
 
 
 class BiLSTMClassifier(nn.Module):
@@ -55,9 +54,8 @@ class BiLSTMClassifier(nn.Module):
     def forward(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         embedded = self.embedding(tokens)
         packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        packed_out, (h_n, c_n) = self.lstm(packed)
-        # Per-step outputs (batch, seq, 2H); unused by the classifier head.
-        outputs, _ = pad_packed_sequence(packed_out, batch_first=True)
+        # The per-step outputs (a PackedSequence) are not needed: the head reads the final states.
+        _, (h_n, _) = self.lstm(packed)
         # h_n: (num_layers * 2, batch, H); the last two rows are the top layer's
         # forward and backward final states.
         final = torch.cat([h_n[-2], h_n[-1]], dim=1)

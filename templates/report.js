@@ -32,7 +32,11 @@
     t.appendChild(head);
     items.forEach(function (item) {
       var tr = document.createElement("tr");
-      keys.forEach(function (k) { tr.appendChild(text("td", String(item[k]))); });
+      keys.forEach(function (k) {
+        var td = text("td", item[k] === undefined ? "" : String(item[k]));
+        td.className = "c-" + k;
+        tr.appendChild(td);
+      });
       t.appendChild(tr);
     });
     return t;
@@ -52,8 +56,18 @@
     var body = document.getElementById("panel-body");
     body.textContent = "";
     if (info.error) { section(body, "error", text("pre", info.error, "error")); }
-    if (info.inputs.length) { section(body, "inputs", table(["argument", "shape", "dtype"], info.inputs, ["path", "shape", "dtype"])); }
-    if (info.outputs.length) { section(body, "outputs", table(["output", "shape", "dtype"], info.outputs, ["path", "shape", "dtype"])); }
+    (info.findings || []).forEach(function (f) { body.appendChild(text("p", f, "finding-line")); });
+    var withAxes = function (items) { return items.some(function (t) { return t.axes; }); };
+    if (info.inputs.length) {
+      section(body, "inputs", withAxes(info.inputs)
+        ? table(["argument", "shape", "dtype", "sizes from"], info.inputs, ["path", "shape", "dtype", "axes"])
+        : table(["argument", "shape", "dtype"], info.inputs, ["path", "shape", "dtype"]));
+    }
+    if (info.outputs.length) {
+      section(body, "outputs", withAxes(info.outputs)
+        ? table(["output", "shape", "dtype", "sizes from"], info.outputs, ["path", "shape", "dtype", "axes"])
+        : table(["output", "shape", "dtype"], info.outputs, ["path", "shape", "dtype"]));
+    }
     if (info.params.length) {
       section(body, "parameters (" + info.total_params + " in all)", table(["name", "shape", "count"], info.params, ["name", "shape", "count"]));
     } else if (info.total_params !== "0") {
@@ -173,6 +187,29 @@
     el.setAttribute("tabindex", "0");
     el.setAttribute("role", "button");
     el.setAttribute("aria-label", label(el));
+  });
+
+  // ---- the doctor's badges: a dashed outline and a "!" on each box a finding names ----
+  var badges = JSON.parse(document.getElementById("badges").textContent);
+  Object.keys(badges).forEach(function (id) {
+    var g = svg.getElementById(id);
+    if (!g) { return; }
+    var severity = badges[id].severity;
+    g.classList.add("flag-" + severity);
+    var b = g.getBBox();
+    var ns = "http://www.w3.org/2000/svg";
+    var dot = document.createElementNS(ns, "circle");
+    dot.setAttribute("cx", b.x + b.width); dot.setAttribute("cy", b.y); dot.setAttribute("r", 8);
+    dot.setAttribute("class", "flag-dot " + severity);
+    var mark = document.createElementNS(ns, "text");
+    mark.setAttribute("x", b.x + b.width); mark.setAttribute("y", b.y + 4); mark.setAttribute("text-anchor", "middle");
+    mark.setAttribute("class", "flag-mark");
+    mark.textContent = "!";
+    var title = document.createElementNS(ns, "title");
+    title.textContent = badges[id].titles.join("\n");
+    dot.appendChild(title);
+    g.appendChild(dot); g.appendChild(mark);
+    g.setAttribute("aria-label", (g.getAttribute("aria-label") || "") + " — doctor: " + badges[id].titles.join("; "));
   });
 
   // ---- pointer and wheel ----

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..kinds import ACTIVATION_SYMBOLS, H_N_PATHS, Activation, CellMode, Direction, WireKind
+from ..kinds import (
+    ACTIVATION_SYMBOLS,
+    CELL_HIDDEN_NODE,
+    CELL_INPUT_NODE,
+    H_N_PATHS,
+    Activation,
+    CellMode,
+    Direction,
+    WireKind,
+)
 from ..record import Call, Cell, Check, Gate, RecurrentConfig, WireEdge, WireNode, shape_text
 
 # (gate name, activation) in the row order of weight_ih / weight_hh.
@@ -114,7 +123,7 @@ class _Wiring:
         self.s, self.bias, self.suffix = s, bias, suffix
         self.bh, self.bd = (s.B, s.H), (s.B, s.P)
         self.n: list[WireNode] = [
-            WireNode("x", WireKind.INPUT, "x(t)", shape=(s.B, s.I)),
+            WireNode(CELL_INPUT_NODE, WireKind.INPUT, "x(t)", shape=(s.B, s.I)),
             WireNode("h0", WireKind.INPUT, "h(t−1)", shape=self.bd),
         ]
         self.e: list[WireEdge] = []
@@ -167,7 +176,7 @@ class _Wiring:
             self.e.append(WireEdge(last, "proj", bh))
             last = "proj"
         self.output("c1", "c(t)", bh)
-        self.output("h1", "h(t)", bd)
+        self.output(CELL_HIDDEN_NODE, "h(t)", bd)
         self.e += [WireEdge("add_c", "c1", bh, state=True), WireEdge(last, "h1", bd)]
         self.e += [WireEdge("c1", "c0", bh, state=True, back=True), WireEdge("h1", "h0", bd, back=True)]
 
@@ -183,10 +192,10 @@ class _Wiring:
         self.point("mul_n", "⊙", ("one_minus_z", n_))
         self.point("mul_z", "⊙", (z, "h0"))
         self.point("add_h", "+", ("mul_n", "mul_z"))
-        self.output("h1", "h(t)", bh)
+        self.output(CELL_HIDDEN_NODE, "h(t)", bh)
         self.e += [WireEdge("add_h", "h1", bh), WireEdge("h1", "h0", bh, back=True)]
 
     def _rnn(self, mode: CellMode) -> None:
         a = self.gate("h", GATES[mode][0][1], self.linear("h"))
-        self.output("h1", "h(t)", self.bh)
+        self.output(CELL_HIDDEN_NODE, "h(t)", self.bh)
         self.e += [WireEdge(a, "h1", self.bh), WireEdge("h1", "h0", self.bh, back=True)]

@@ -16,6 +16,7 @@ from ..kinds import (
     ADD_OPS,
     INPUT_PRODUCER,
     MUL_OPS,
+    RSUB,
     SUB_OPS,
     Activation,
     CallKind,
@@ -126,10 +127,8 @@ def _point_label(c: Call) -> str:
         return f"×{scalar}" if len(c.inputs) == 1 and scalar else "⊙"
     if op in ADD_OPS:
         return f"+{scalar}" if len(c.inputs) == 1 and scalar else "+"
-    if op == "rsub":
-        return f"{scalar} −" if scalar else "−"
-    if op == "sub":
-        return "−"
+    if op in SUB_OPS:
+        return f"{scalar} −" if op == RSUB and scalar else "−"
     return op
 
 

@@ -6,11 +6,13 @@ The entry points (`cli`, `api`, `sphinx`) call only this package. It imports `lo
 
 from ..view.names import safe_stem
 from .messages import failure_message, no_output_message
-from .pipeline import Options, Written, parse_formats, with_gates, write
+from .pipeline import Dims, Options, Written, parse_formats, with_gates, write
 from .summary import summary_table
-from .tracing import Target, check_path, last_exception, trace_file, trace_live
+from .tracing import Live, Target, check_path, last_exception, trace_file, trace_live
 
 __all__ = [
+    "Dims",
+    "Live",
     "Options",
     "Target",
     "Written",

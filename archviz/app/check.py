@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from ..record import Trace
-from .pipeline import Options, Stage, write
+from .pipeline import Dims, Options, Stage, write
 
 # cairo writes the time of rendering into every PDF (and ignores SOURCE_DATE_EPOCH before cairo 1.17):
 # two renders of one diagram differ only there, so that field is left out of the comparison.
@@ -44,7 +44,9 @@ class Checked:
         return not self.changed and not self.missing
 
 
-def check(trace: Trace, stem: str, out: str, options: Options, stage: Stage | None = None) -> Checked:
+def check(
+    trace: Trace, stem: str, out: str, options: Options, stage: Stage | None = None, dims: Dims | None = None
+) -> Checked:
     """Render `trace` as `write` would into `out`, but into a temporary folder, and compare with `out`.
 
     Args:
@@ -52,7 +54,11 @@ def check(trace: Trace, stem: str, out: str, options: Options, stage: Stage | No
         out: the output folder holding the files to check; it is only read.
     """
     with tempfile.TemporaryDirectory(prefix="archviz-check-") as scratch:
-        written = write(trace, stem, scratch, options, stage) if stage else write(trace, stem, scratch, options)
+        written = (
+            write(trace, stem, scratch, options, stage, dims)
+            if stage
+            else write(trace, stem, scratch, options, dims=dims)
+        )
         result = Checked(notes=written.notes, trace=written.trace)
         for fresh in dict.fromkeys(written.paths):
             name = os.path.relpath(fresh, scratch)

@@ -7,6 +7,7 @@ notes and the trace, and decide.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 from collections.abc import Callable
@@ -60,6 +61,22 @@ class Options:
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Dims:
+    """What the doctor learned about sizes, for the diagram and the report.
+
+    Args:
+        names: tensor id -> axis name per dim ('' for none): drawn as `[B=4, T=12, 64]` (`--dims`).
+        origins: (call id, `in`/`out`, tensor index) -> where each dim's size comes from (`T`, `2·H`, `20`),
+            shown in the report's panels.
+        axes: one line naming the input axes and what says so, for the report.
+    """
+
+    names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    origins: tuple[tuple[tuple[str, str, int], tuple[str, ...]], ...] = ()
+    axes: str = ""
+
+
 @dataclass
 class Written:
     """What `write` produced: file paths in order, and notes for the user (auto-collapse)."""
@@ -100,7 +117,9 @@ def with_gates(trace: Trace, options: Options) -> Trace:
     return annotated
 
 
-def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _no_stage) -> Written:
+def write(
+    trace: Trace, stem: str, out: str, options: Options, stage: Stage = _no_stage, dims: Dims | None = None
+) -> Written:
     """Write the diagram, its drill-ins, the record and the report for `trace` into `out`.
 
     Args:
@@ -109,14 +128,16 @@ def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _n
         out: output folder, created if needed.
         options: formats and view.
         stage: context-manager factory told each stage's name (`laying out`, `writing`), for progress.
+        dims: the doctor's axis names and size origins, when it ran.
     """
+    dims = dims or Dims()
     if options.depth is not None and options.depth < 0:
         raise UsageError(f"--depth {options.depth}: the depth must be 0 or more.")
     stem = safe_stem(stem)
     budget = Budget(max_nodes=options.max_nodes)
     with stage("finding gates and loops"):
         trace = with_gates(trace, options) if not trace.cells else trace
-        fitted = fit(trace, options.view(), budget)
+        fitted = fit(trace, dataclasses.replace(options.view(), names=dims.names), budget)
     result = Written(trace=trace)
     ensure_dir(out)
     files = _Files(out, options.formats, result.paths, stage)
@@ -129,7 +150,7 @@ def write(trace: Trace, stem: str, out: str, options: Options, stage: Stage = _n
         svgs[d.name] = files.diagram(d.name, d.dot, keep_dot=True)
     if Format.HTML in options.formats:
         files.text(
-            stem, Format.HTML, _report(trace, g, stem, {k: v for k, v in svgs.items() if v}, result.notes, stage)
+            stem, Format.HTML, _report(trace, g, stem, {k: v for k, v in svgs.items() if v}, result.notes, stage, dims)
         )
     return result
 
@@ -164,11 +185,11 @@ def _svg_size(svg: str) -> tuple[float, float] | None:
     return (float(m[1]), float(m[2])) if m else None
 
 
-def _report(trace: Trace, g: Graph, stem: str, svgs: dict[str, str], notes: list[str], stage: Stage) -> str:
+def _report(trace: Trace, g: Graph, stem: str, svgs: dict[str, str], notes: list[str], stage: Stage, dims: Dims) -> str:
     from ..draw import html  # jinja2 is only needed for the report
 
     with stage("writing the report"):
-        return html.render_report(trace, g, stem, svgs, notes=notes)
+        return html.render_report(trace, g, stem, svgs, notes=notes, axes=dims.axes, origins=dict(dims.origins))
 
 
 @dataclass

@@ -14,7 +14,7 @@ import sys
 import sysconfig
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -27,11 +27,23 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class Live:
+    """The live model and the arguments it was traced with (for the doctor's experiments)."""
+
+    model: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    namespace: dict[str, Any] = field(default_factory=dict)  # the model file's globals (example_dims)
+
+
+@dataclass
 class Target:
     """A traced model file: the record and the stem its output files are named after."""
 
     trace: Trace
     stem: str
+    live: Live | None = None
+    path: str = ""  # the model file (absolute)
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,7 @@ class _Request:
     call: int
     grad: bool
     device: str | None
+    kept: list[Live] = field(default_factory=list, compare=False)  # the live model, once found
 
     @property
     def name(self) -> str:
@@ -53,7 +66,7 @@ class _Request:
         return os.path.dirname(self.path)
 
 
-def check_path(path: str) -> str:
+def check_path(path: str | os.PathLike[str]) -> str:
     """The absolute path of a readable Python file, or a usage error naming it (imports no torch)."""
     from ..load import userfile
 
@@ -61,7 +74,7 @@ def check_path(path: str) -> str:
 
 
 def trace_file(
-    path: str,
+    path: str | os.PathLike[str],
     *,
     model: str | None = None,
     inputs: tuple[str, ...] = (),
@@ -95,9 +108,10 @@ def trace_file(
         if not script:
             traced = _model_mode(request)
             if isinstance(traced, Trace):
-                return Target(traced, stem)
+                return Target(traced, stem, request.kept[-1] if request.kept else None, path)
             no_model = traced
-        return Target(_script_mode(request, no_model), stem)
+        traced = _script_mode(request, no_model)
+        return Target(traced, stem, request.kept[-1] if request.kept else None, path)
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -193,7 +207,10 @@ def _model_mode(r: _Request) -> Trace | NoModel:
         if during_import.trace is not None and isinstance(done, SystemExit) and done.code in (None, 0):
             return during_import.trace  # a script that ends with sys.exit(0) after its model call
         raise load_error
+    if during_import.called is not None:
+        r.kept.append(Live(during_import.called[0], during_import.called[1], {}))
     if isinstance(found, loader.Loaded):
+        r.kept.append(Live(found.model, found.args, found.kwargs, found.namespace))
         return capture.trace_model(
             found.model, found.args, found.kwargs, name=found.name, source_file=r.name, root_dir=r.root, grad=r.grad
         )
@@ -212,6 +229,8 @@ def _script_mode(r: _Request, no_model: NoModel | None) -> Trace:
             userfile.run_script(r.path)
         except LoadError as exc:  # a partial trace of the failing call is still worth drawing
             script_error = exc
+    if running.called is not None:
+        r.kept.append(Live(running.called[0], running.called[1], {}))
     if running.trace is not None and (script_error is None or running.trace.failure is not None):
         capture.remember_exception(script_error.__cause__ if script_error else None)
         return running.trace

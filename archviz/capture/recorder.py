@@ -6,7 +6,6 @@ place where the record is mutated, and `freeze` hands out the frozen result.
 
 from __future__ import annotations
 
-import inspect
 import sys
 from dataclasses import dataclass
 from types import FrameType
@@ -18,40 +17,18 @@ from torch.nn.parameter import is_lazy
 
 from .. import record
 from ..kinds import INPUT_PRODUCER, CallKind
-from . import tensors, threads
+from . import layouts, tensors, threads
 from . import verify as gate_verify
+from .modules import Statics, callee
 from .ops import is_bookkeeping, may_write, op_name
 from .sourceloc import SourceFinder
-from .walk import dtype_name, walk_args
+from .stats import ACTIVATION_MODULES, ACTIVATION_OPS, Pending
+from .walk import walk_args
 
 
 def _no_torch_function() -> Any:
     """Read tensor metadata without re-entering our own TorchFunctionMode (it would record itself)."""
     return torch._C.DisableTorchFunction()
-
-
-def _is_builtin_leaf(module: nn.Module) -> bool:
-    """True for a torch.nn layer with no children: its inner ops are its implementation."""
-    return type(module).__module__.startswith("torch.") and not module._modules
-
-
-def is_script(module: nn.Module) -> bool:
-    """A TorchScript module (scripted or traced): it runs outside Python, so nothing inside is seen."""
-    return isinstance(module, torch.jit.ScriptModule)
-
-
-def tied_parameters(model: nn.Module) -> dict[int, tuple[str, ...]]:
-    """Parameters reachable under more than one name (tied weights), by object id."""
-    names: dict[int, list[str]] = {}
-    for name, p in model.named_parameters(remove_duplicate=False):
-        names.setdefault(id(p), []).append(name)
-    return {k: tuple(v) for k, v in names.items() if len(v) > 1}
-
-
-def _callee(module_path: str) -> str:
-    """How a module is named where it is called: `cells` for `cells.0`, `drop` for `encoder.drop`."""
-    parts = [p for p in module_path.split(".") if p and not p.isdigit()]
-    return parts[-1] if parts else ""
 
 
 @dataclass
@@ -84,10 +61,18 @@ class Recorder:
         self.closed = False  # set once the recorded call has returned (script mode)
         self.verify = True
         self.grad = False  # whether autograd was on during the recorded pass
-        self.arg_cache: dict[type, tuple[str, ...]] = {}
-        self.static: dict[int, dict[str, Any]] = {}  # per module, valid while the model is alive
+        self.statics = Statics(finder)  # per module, valid while the model is alive
         self.threads = threads.Threads()  # module hooks fire in any thread; only this one records
         self.notes: list[str] = []  # said on the root call: what the record leaves out
+        # For `Trace.uncalled`/`unread`: the modules called, and the parameters and buffers of called
+        # torch layers (their own ops are not recorded, but they read them), by object id.
+        self.called: set[int] = set()
+        self.leaf_reads: set[int] = set()
+        self.stats = Pending()  # sigmoid/tanh output values, counted in batches
+
+    def op_reads(self, model: nn.Module) -> set[int]:
+        """Object ids of `model`'s parameters and buffers that a recorded call read (or returned)."""
+        return {id(t) for t in (*model.parameters(), *model.buffers()) if self.table.seen(t)}
 
     # ---- tensors -------------------------------------------------------------------------
 
@@ -164,7 +149,10 @@ class Recorder:
         return len(self.calls) - 1
 
     def module_pre(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        if self.closed or self.threads.elsewhere(count=True):
+        if self.closed:
+            return
+        self.called.add(id(module))
+        if self.threads.elsewhere(count=True):
             return
         if self.skip_depth:
             self.skip_depth += 1
@@ -174,11 +162,12 @@ class Recorder:
             with _no_torch_function():
                 self._close_composite_if_left(None)
                 found, others = walk_args(args, kwargs)
-                static = self._static(module)
+                static = self.statics.of(module, self.names, self.tied)
                 source, _, frame = self.finder.site(sys._getframe(1))
-                reader = self._reader(frame, _callee(static["name"]), module=True)
+                reader = self._reader(frame, callee(static["name"]), module=True)
                 cid = record.call_id(len(self.calls))
                 inputs = tuple(self.table.read(path, t, reader, cid) for path, t in found)
+                layout = static["layout"]
                 idx = self._new_call(
                     CallKind.MODULE,
                     static["name"],
@@ -191,62 +180,17 @@ class Recorder:
                     module_id=id(module),
                     arg_names=static["arg_names"],
                     notes=static["notes"],
+                    layouts=() if layout is None else layout(found),
                 )
                 self.open[idx] = _Open(found, tensors.snapshot(found), reader)
                 self.table.enter(cid)
                 self.stack.append(idx)
                 if static["leaf"]:
                     self.skip_depth = 1
+                    # its ops are not recorded: a torch layer reads its own weights
+                    self.leaf_reads.update(static["reads"])
         finally:
             self.busy = False
-
-    def _static(self, module: nn.Module) -> dict[str, Any]:
-        """What does not change between calls of one module: computed once per module."""
-        info = self.static.get(id(module))
-        if info is None:
-            name = self.names.get(id(module), type(module).__name__)
-            script = is_script(module)
-            info = {
-                "name": name,
-                "type": getattr(module, "original_name", None) or type(module).__name__,
-                "source": None if script else self._forward_source(module),
-                "params": sum(p.numel() for p in module.parameters()),
-                "param_list": tuple(
-                    record.ParamMeta(n, tuple(p.shape), dtype_name(p.dtype), p.requires_grad)
-                    for n, p in module.named_parameters(recurse=False)
-                ),
-                "arg_names": () if script else self._arg_names(type(module)),
-                "leaf": script or _is_builtin_leaf(module),
-                "notes": (("TorchScript: not traced inside",) if script else ()) + self._tied_notes(name, module),
-            }
-            self.static[id(module)] = info
-        return info
-
-    def _tied_notes(self, name: str, module: nn.Module) -> tuple[str, ...]:
-        notes = []
-        for own, p in module.named_parameters(recurse=False):
-            here = f"{name}.{own}" if name else own
-            others = [n for n in self.tied.get(id(p), ()) if n != here]
-            if others:
-                notes.append(f"{own} tied with {', '.join(others)}")
-        return tuple(notes)
-
-    def _arg_names(self, cls: type[nn.Module]) -> tuple[str, ...]:
-        names = self.arg_cache.get(cls)
-        if names is None:
-            try:
-                params = list(inspect.signature(cls.forward).parameters.values())[1:]
-                names = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
-            except (TypeError, ValueError):
-                names = ()
-            self.arg_cache[cls] = names
-        return names
-
-    def _forward_source(self, module: nn.Module) -> record.Source | None:
-        code = getattr(type(module).forward, "__code__", None)
-        if code is None or self.finder.is_skipped(code.co_filename):
-            return None  # torch's own layers: no line of the user's to point at
-        return self.finder.definition(code)
 
     def module_post(
         self, module: nn.Module, output: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
@@ -283,6 +227,9 @@ class Recorder:
             return
         if opened is not None:
             self._results(call, output, opened.inputs, opened.versions, opened.reader, inner_from=idx + 1)
+        kind = ACTIVATION_MODULES.get(type(module))
+        if kind is not None:
+            self.stats.add(call, kind, output)
         if isinstance(module, gate_verify.RECURRENT):
             # The gate wiring is drawn only if it reproduces this very call's outputs.
             call["config"] = gate_verify.config(module)
@@ -333,6 +280,9 @@ class Recorder:
                 call = self.calls[idx]
                 self._results(call, out, found, before, reader)
                 call["bookkeeping"] = is_bookkeeping(name, bool(call["outputs"]), len(call["inputs"]))
+                kind = ACTIVATION_OPS.get(name)
+                if kind is not None:
+                    self.stats.add(call, kind, out)
         finally:
             self.busy = False
         return out
@@ -342,7 +292,11 @@ class Recorder:
     def _open_composite(self, frame: FrameType) -> None:
         code = frame.f_code
         names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-        found, others = walk_args((), {n: frame.f_locals.get(n) for n in names}, plain_kwargs=True)
+        given = {n: frame.f_locals.get(n) for n in names}
+        found, others = walk_args((), given, plain_kwargs=True)
+        extra = {}
+        if code.co_name == "pack_padded_sequence":
+            extra["layouts"] = layouts.of_pack_padded(found, given.get("batch_first"))
         idx = self._new_call(
             CallKind.FUNCTION,
             code.co_name,
@@ -350,6 +304,7 @@ class Recorder:
             source=self.finder.find(frame.f_back)[0] if frame.f_back else None,
             inputs=self.metas(found),
             args=tuple(record.ArgMeta(p, s) for p, s in others),
+            **extra,
         )
         self.composite = (frame, idx)
         # The helper's return value is the only honest record of its outputs; a profile
@@ -384,6 +339,7 @@ class Recorder:
     def freeze(self, **trace_fields: Any) -> record.Trace:
         if self.composite is not None:
             self._close_composite(None)
+        self.stats.flush()
         said = [*self.notes, *filter(None, [self.threads.note()])]
         if said and self.calls:
             self.calls[0]["notes"] = (*self.calls[0].get("notes", ()), *said)

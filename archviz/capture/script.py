@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 from .. import record
-from .recorder import Recorder, tied_parameters
+from .modules import tied_parameters
+from .recorder import Recorder
 from .sourceloc import SourceFinder
 from .tracer import RecordingMode, exclusive, hook_all, keep_model_state, trace_fields
 

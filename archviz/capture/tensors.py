@@ -170,6 +170,11 @@ class TensorTable:
             entry.version = now
         return entry
 
+    def seen(self, t: torch.Tensor) -> bool:
+        """Whether a recorded call read or returned `t` (the model's parameters: whether any op read them)."""
+        entry = self.entries.get(id(t))
+        return entry is not None and entry.ref() is t
+
     def producer(self, t: torch.Tensor) -> str | None:
         """Who made the current version of `t`."""
         return self.entry(t).state.producer

@@ -20,10 +20,13 @@ from torch.overrides import TorchFunctionMode
 
 from .. import record
 from ..errors import TraceError
-from .recorder import Recorder, is_script, tied_parameters
+from ..kinds import MetaKey, Switch
+from .modules import is_script, tied_parameters
+from .recorder import Recorder
 from .sourceloc import SourceFinder
 from .state import ModelState
 from .threads import ThreadWatch
+from .unused import find as find_unused
 from .walk import walk_args
 
 _ACTIVE = threading.local()
@@ -127,6 +130,9 @@ def trace_fields(
     model: nn.Module, name: str, source_file: str, rec: Recorder, inputs: Any, output: Any
 ) -> dict[str, Any]:
     outs, _ = walk_args(output, None, root="output") if output is not None else ([], [])
+    # after a failure, what never ran says nothing about the model
+    failed = rec.failure is not None
+    uncalled, unread = ((), ()) if failed else find_unused(model, rec.called, rec.op_reads(model), rec.leaf_reads)
     return {
         "model_name": name,
         "model_class": getattr(model, "original_name", None) or type(model).__name__,
@@ -134,12 +140,14 @@ def trace_fields(
         "inputs": inputs,
         "outputs": rec.metas(outs),
         "meta": (
-            ("torch", torch.__version__),
-            ("training", str(model.training)),
-            ("autograd", "on" if rec.grad else "off"),
-            ("output_type", type(output).__name__),
+            (MetaKey.TORCH, torch.__version__),
+            (MetaKey.TRAINING, str(model.training)),
+            (MetaKey.AUTOGRAD, Switch.ON if rec.grad else Switch.OFF),
+            (MetaKey.OUTPUT_TYPE, type(output).__name__),
             *_param_totals(model),
         ),
+        "uncalled": uncalled,
+        "unread": unread,
     }
 
 

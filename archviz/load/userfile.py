@@ -16,8 +16,9 @@ from types import ModuleType
 from ..errors import LoadError, LoadUsageError, Timeout
 
 
-def check_path(path: str) -> str:
+def check_path(path: str | os.PathLike[str]) -> str:
     """Return the absolute path of a readable Python file, or raise a usage error naming it."""
+    path = os.fspath(path)
     if not os.path.exists(path):
         raise LoadUsageError(f"{path}: no such file. Give the path of a Python file that defines or builds a model.")
     if os.path.isdir(path):
@@ -124,6 +125,7 @@ def import_file(path: str) -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    seed()
     try:
         spec.loader.exec_module(module)
     except ImportError as exc:
@@ -148,8 +150,21 @@ def import_file(path: str) -> ModuleType:
     return module
 
 
+def seed() -> None:
+    """Seed Python's and torch's random generators with 0 before the user's code runs, so one file gives
+    the same weights, inputs and output files every time (gate histograms included); a file that seeds
+    itself still decides. Torch is imported by then: this runs only when a trace starts."""
+    import random
+
+    import torch
+
+    random.seed(0)
+    torch.manual_seed(0)
+
+
 def run_script(path: str) -> None:
     """Run the file as `__main__`, as `python path` would (script mode)."""
+    seed()
     try:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as exc:

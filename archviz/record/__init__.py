@@ -3,9 +3,21 @@
 Imports nothing of archviz but `errors` and `kinds`, and no torch.
 """
 
-from .cells import Cell, Check, Gate, RecurrentConfig, WireEdge, WireNode
+from .cells import Cell, Check, Gate, GateStats, RecurrentConfig, Stats, WireEdge, WireNode
 from .text import named_path, shape_text
-from .trace import SCHEMA_VERSION, ArgMeta, Call, Failure, ParamMeta, Source, TensorMeta, Trace, call_id, is_call_id
+from .trace import (
+    SCHEMA_VERSION,
+    ArgMeta,
+    Call,
+    Failure,
+    Finding,
+    ParamMeta,
+    Source,
+    TensorMeta,
+    Trace,
+    call_id,
+    is_call_id,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -14,10 +26,13 @@ __all__ = [
     "Cell",
     "Check",
     "Failure",
+    "Finding",
     "Gate",
+    "GateStats",
     "ParamMeta",
     "RecurrentConfig",
     "Source",
+    "Stats",
     "TensorMeta",
     "Trace",
     "WireEdge",

@@ -36,6 +36,34 @@ class RecurrentConfig:
 
 
 @dataclass(frozen=True)
+class Stats:
+    """How the values of a gate activation were spread on the traced inputs (values are never kept).
+
+    Args:
+        kind: `sigmoid` (values in 0…1) or `tanh` (−1…1).
+        count: how many values (NaN included: it is counted in no bin).
+        low, high: fractions saturated: below 0.01 / above 0.99 for sigmoid, below −0.99 / above 0.99 for tanh.
+        hist: counts in 10 equal bins over the activation's range (the top one includes its maximum).
+    """
+
+    kind: str
+    count: int
+    low: float
+    high: float
+    hist: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GateStats:
+    """The spread of one gate of a built-in recurrent module, recomputed from its weights."""
+
+    gate: str
+    layer: int
+    direction: str
+    stats: Stats
+
+
+@dataclass(frozen=True)
 class Check:
     """Verdict of recomputing a built-in recurrent call from its weights (see capture.verify).
 
@@ -45,12 +73,16 @@ class Check:
             None when they match (the exact difference varies from run to run with thread scheduling).
         tolerance: absolute tolerance used.
         note: `verified`, or why the wiring could not be checked.
+        saturation: how the recomputed gate values were spread, per layer, direction and gate (LSTM
+            i, f, g, o; GRU r, z, n; none for nn.RNN), steps past a sequence's length left out; only
+            for a verified recomputation on real values.
     """
 
     verified: bool
     max_abs_error: float | None
     tolerance: float | None
     note: str
+    saturation: tuple[GateStats, ...] = ()
 
     def verdict(self) -> str:
         """`verified within 2e-05 (the dtype's tolerance)`, or why not: the same text in every output."""

@@ -1,6 +1,7 @@
 """A JSON codec for the record's frozen dataclasses, driven by their type annotations.
 
-`encode` gives plain dicts in field order (private fields, named with a leading `_`, are left out);
+`encode` gives plain dicts in field order (private fields, named with a leading `_`, and optional
+fields at their default are left out);
 `decode` rebuilds the dataclasses, turning lists back into tuples and strings into enums, so that
 `decode(cls, encode(x)) == x` for every record type.
 """
@@ -20,7 +21,7 @@ T = TypeVar("T")
 def encode(value: Any) -> Any:
     """Plain JSON-ready data for a record value (dataclasses, tuples, enums, scalars)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in _fields(type(value))}
+        return {f.name: encode(v) for f in _fields(type(value)) if not _is_default(f, v := getattr(value, f.name))}
     if isinstance(value, (tuple, list)):
         return [encode(v) for v in value]
     if isinstance(value, Enum):
@@ -33,6 +34,13 @@ def decode(cls: type[T], data: dict[str, Any]) -> T:
     hints = _hints(cast(type, cls))
     kwargs = {f.name: _value(hints[f.name], data[f.name]) for f in _fields(cast(type, cls)) if f.name in data}
     return cls(**kwargs)
+
+
+def _is_default(f: dataclasses.Field[Any], value: Any) -> bool:
+    """An optional field left at an empty default (None, (), False, ""): left out of the JSON, restored by
+    `decode`, so records stay small."""
+    empty = f.default is None or (f.default in ((), False, "") and type(value) is type(f.default))
+    return empty and value == f.default  # (a schema version, never empty, is always written)
 
 
 @cache

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import TypeGuard
 
 from ..errors import RecordError
-from ..kinds import INPUT_PRODUCER, CallKind
+from ..kinds import INPUT_PRODUCER, CallKind, Severity
 from . import display, jsonio
-from .cells import Cell, Check, RecurrentConfig
+from .cells import Cell, Check, RecurrentConfig, Stats
 from .text import json_safe, shape_text
 
 SCHEMA_VERSION = 2
@@ -102,6 +102,12 @@ class Call:
         arg_names: a module's forward parameter names, for labelling args[i].
         notes: what else a reader of this call should know (`TorchScript: not traced inside`,
             `weight tied with decoder.weight`).
+        layouts: the axes a module documents for its tensor inputs, one tuple per input in order
+            (`("T", "B", "F")` for a sequence-first nn.LSTM, `("B", "C", "*")` for a conv, `*` for any
+            further dims; `()` where it says nothing); for dimension naming and the doctor. Names count
+            from the left up to a `*` and from the right after it (`("*", "F")`: the last dim).
+        stats: the spread of the values of a sigmoid or tanh op's output (custom cells' gates), or of an
+            nn.Sigmoid/nn.Tanh module's; None for meta, integer or complex values.
     """
 
     id: str
@@ -122,6 +128,8 @@ class Call:
     check: Check | None = None
     arg_names: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    layouts: tuple[tuple[str, ...], ...] = ()
+    stats: Stats | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,37 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One diagnosis.
+
+    Args:
+        severity: error (the forward pass failed), warning (very probably a bug) or note.
+        code: the kind of finding (`shape-clash`, `batch-time`, `padding-read`, `probabilities`,
+            `dead-module`, `dead-param`, `dead-result`, `batch-mix`, `gate-saturation`, `forward-failed`).
+        title: one line saying what is wrong.
+        source: the line of the user's code responsible, when known.
+        seen: what was seen in the real shapes of this forward pass.
+        why: why it is probably a bug.
+        fix: the likely fix.
+        calls: the calls involved (their boxes carry a badge in the report).
+    """
+
+    severity: Severity
+    code: str
+    title: str
+    source: Source | None
+    seen: str
+    why: str
+    fix: str
+    calls: tuple[str, ...] = ()
+
+    @property
+    def where(self) -> str:
+        """`model.py:17`, or '' when no line is known."""
+        return f"{self.source.file}:{self.source.line}" if self.source else ""
+
+
+@dataclass(frozen=True)
 class Trace:
     """The whole record of one forward pass.
 
@@ -152,6 +191,13 @@ class Trace:
         failure: set when the forward pass raised; calls then holds what ran.
         meta: free-form facts (torch version, grad mode, training flag).
         cells: the gate wiring of recurrent cells (added by the analysis stage).
+        uncalled: registered submodules (paths) the forward pass never called, though their parent ran:
+            the outermost only, none with anything inside used, containers looked through, nothing
+            inside TorchScript; empty when the pass failed (see capture.unused).
+        unread: parameters (names as `model.named_parameters()` gives them, tied ones once) no recorded
+            op read, on modules that ran (a call of a torch layer reads its weights); empty when the
+            pass failed.
+        findings: what `archviz doctor` found (added by the analysis stage), most severe first.
     """
 
     model_name: str
@@ -163,6 +209,9 @@ class Trace:
     failure: Failure | None = None
     meta: tuple[tuple[str, str], ...] = ()
     cells: tuple[Cell, ...] = ()
+    uncalled: tuple[str, ...] = ()
+    unread: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
     schema_version: int = SCHEMA_VERSION
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 

@@ -39,6 +39,7 @@ class _Builder:
     def __init__(self, trace: Trace, view: View) -> None:
         self.trace = trace
         self.view = view
+        self.names = dict(view.names)  # `--dims`: axis names of the dims of each tensor
         keep = _significant(view)
         self.keep = keep
         self.all_kids = trace.children()
@@ -142,7 +143,7 @@ class _Builder:
         leaving = tuple(t for t in made if t.tid in used) or tuple(made[-1:])
         ops = ", ".join(dict.fromkeys(self.trace.call(cid).name.strip("_") for cid in members))
         return Node(
-            gid, NodeKind.OP, title, "", outputs=tensor_lines(leaving), call=members[0],
+            gid, NodeKind.OP, title, "", outputs=tensor_lines(leaving, names=self.names), call=members[0],
             cluster=self._cluster_of(members[0]), notes=(f"{len(members)} ops: {ops}",),
         )  # fmt: skip
 
@@ -183,7 +184,7 @@ class _Builder:
             nid = f"in-{i}"
             self.input_ids[t.tid] = nid
             shown = named_path(t.path, trace.calls[0].arg_names) if trace.calls else t.path
-            nodes[nid] = Node(nid, NodeKind.INPUT, "input", shown, outputs=tensor_lines((t,)))
+            nodes[nid] = Node(nid, NodeKind.INPUT, "input", shown, outputs=tensor_lines((t,), names=self.names))
         clusters: dict[str, Cluster] = {}
         self.extra_edges: list[Edge] = []
         for c in trace.calls:
@@ -220,7 +221,7 @@ class _Builder:
         edges = self._edges(nodes)
         for i, t in enumerate(trace.outputs):
             nid = f"out-{i}"
-            nodes[nid] = Node(nid, NodeKind.OUTPUT, "output", t.path, inputs=tensor_lines((t,)))
+            nodes[nid] = Node(nid, NodeKind.OUTPUT, "output", t.path, inputs=tensor_lines((t,), names=self.names))
             src = self.source(t)
             if src is not None:
                 edges.setdefault((src, nid, 0, ""), []).append(t)
@@ -234,7 +235,7 @@ class _Builder:
             title=title,
             direction=self.view.direction,
             nodes=tuple(nodes.values()),
-            edges=tuple(edge_label(s, d, b, metas, role) for (s, d, b, role), metas in edges.items())
+            edges=tuple(edge_label(s, d, b, metas, role, self.names) for (s, d, b, role), metas in edges.items())
             + tuple(self.extra_edges),
             clusters=tuple(clusters.values()),
             loops=self.rolling.loops,
@@ -311,7 +312,7 @@ class _Builder:
             outputs = stacks.cell_lines(cell)
         else:
             kind, subtitle = NodeKind(c.kind), c.type
-            inputs, outputs = tensor_lines(c.inputs), tensor_lines(c.outputs)
+            inputs, outputs = tensor_lines(c.inputs, names=self.names), tensor_lines(c.outputs, names=self.names)
         return Node(
             id=c.id,
             kind=kind,

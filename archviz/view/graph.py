@@ -23,6 +23,7 @@ class View:
             closed, `all` opens everything, `none` closes everything; with `open_paths` and no mode
             word, only the named built-in modules open.
         open_paths: module paths whose cells are drawn open whatever the mode.
+        names: `--dims`: (tensor id, axis name per dim, '' for none) for shapes drawn as `[B=4, T=12, 64]`.
     """
 
     depth: int | None = None
@@ -31,6 +32,7 @@ class View:
     direction: Layout = Layout.TB
     gates: GatesMode | None = GatesMode.AUTO
     open_paths: tuple[str, ...] = ()
+    names: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def parse_gates(text: str) -> tuple[GatesMode | None, tuple[str, ...]]:

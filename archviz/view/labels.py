@@ -9,13 +9,23 @@ from ..kinds import C_N_PATH, GETITEM, STATE_PATH, CallKind, Direction
 from ..record import Call, TensorMeta, Trace, is_call_id, named_path, shape_text
 from .graph import Edge
 
+Names = dict[str, tuple[str, ...]]  # tensor id -> the axis name of each dim ('' for none), for `--dims`
 
-def tensor_lines(metas: tuple[TensorMeta, ...], limit: int = 6) -> tuple[str, ...]:
+
+def named_shape(shape: tuple[int, ...], names: tuple[str, ...] | None) -> str:
+    """`[B=4, T=12, 64]` with axis names, `[4, 12, 64]` without."""
+    if not names or len(names) != len(shape):
+        return shape_text(shape)
+    return "[" + ", ".join(f"{n}={d}" if n else str(d) for n, d in zip(names, shape, strict=True)) + "]"
+
+
+def tensor_lines(metas: tuple[TensorMeta, ...], limit: int = 6, names: Names | None = None) -> tuple[str, ...]:
     """One line per tensor (`data [31, 16]`, `[4] int64`); identical lines are counted, not repeated."""
     counts: dict[str, int] = {}
     for t in metas:
         tail = t.path.rsplit(".", 1)[1] if "." in t.path else ""
-        line = (tail + " " if tail else "") + shape_text(t.shape) + ("" if t.dtype == "float32" else f" {t.dtype}")
+        shape = named_shape(t.shape, names.get(t.tid) if names else None)
+        line = (tail + " " if tail else "") + shape + ("" if t.dtype == "float32" else f" {t.dtype}")
         counts[line] = counts.get(line, 0) + 1
     lines = [line if n == 1 else f"{n} × {line}" for line, n in counts.items()]
     if len(lines) > limit:
@@ -23,10 +33,12 @@ def tensor_lines(metas: tuple[TensorMeta, ...], limit: int = 6) -> tuple[str, ..
     return tuple(lines)
 
 
-def edge_label(src: str, dst: str, back: int, metas: list[TensorMeta], role: str = "") -> Edge:
+def edge_label(
+    src: str, dst: str, back: int, metas: list[TensorMeta], role: str = "", names: Names | None = None
+) -> Edge:
     """The edge from `src` to `dst` carrying `metas`; `back` is the loop count of a recurrent edge and
     `role` what the tensors are to the receiver (`h(t−1)` into a recurrent cell)."""
-    label = (role + " " if role else "") + "\n".join(tensor_lines(tuple(metas), limit=4))
+    label = (role + " " if role else "") + "\n".join(tensor_lines(tuple(metas), limit=4, names=names))
     if back:
         label += f" ×{back}"
     return Edge(src, dst, label, back=bool(back), repeat=back or 1)

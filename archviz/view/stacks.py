@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..kinds import C_N_PATH, H_N_PATHS, SEQUENCE_PATHS, Activation, ClusterKind, Layout, NodeKind
+from ..kinds import (
+    C_N_PATH,
+    CELL_HIDDEN_NODE,
+    CELL_INPUT_NODE,
+    H_N_PATHS,
+    SEQUENCE_PATHS,
+    Activation,
+    ClusterKind,
+    Layout,
+    NodeKind,
+)
 from ..record import Call, Cell, RecurrentConfig, shape_text
 from .graph import Cluster, Edge, Graph, Node
 
@@ -53,8 +63,8 @@ def cell_lines(cell: Cell) -> tuple[str, ...]:
     """What a cell box says: its gates, x(t) → h(t) shapes, and whether the wiring was verified."""
     gates = " ".join(f"{g.name}:{'σ' if g.activation == Activation.SIGMOID else g.activation}" for g in cell.gates)
     status = "verified" if cell.check is not None and cell.check.verified else "not verified"
-    x = next((n.shape for n in cell.nodes if n.id == "x"), ())
-    h = next((n.shape for n in cell.nodes if n.id == "h1"), ())
+    x = next((n.shape for n in cell.nodes if n.id == CELL_INPUT_NODE), ())
+    h = next((n.shape for n in cell.nodes if n.id == CELL_HIDDEN_NODE), ())
     lines = (f"gates {gates}", f"x(t) {shape_text(x)} → h(t) {shape_text(h)}" if x else "", status)
     return tuple(s for s in lines if s)
 
@@ -76,7 +86,7 @@ def _layer(opened: Opened, call: Call, cfg: RecurrentConfig, mine: list[Cell], k
     cid, inside = call.id, opened.box.id
     for cell in mine:
         nid = f"{cid}:{cell.id}"
-        h = next((n.shape for n in cell.nodes if n.id == "h1"), ())
+        h = next((n.shape for n in cell.nodes if n.id == CELL_HIDDEN_NODE), ())
         title = f"layer {k} {cell.direction}" if not cfg.cell else call.name
         opened.nodes.append(
             Node(nid, NodeKind.CELL, title, f"{cell.kind} cell ×{cell.steps}", outputs=cell_lines(cell),

@@ -2,8 +2,9 @@
 
 The BiLSTM's recomputed gates differ from its real outputs by 3e-08 in one run and 1e-07 in the next
 (the order of floating-point sums follows thread scheduling); a verified check therefore records the
-tolerance it met, not the difference. Each example is rendered in a fresh process with 1, 2 and 4
-threads and every file compared byte for byte.
+tolerance it met, not the difference; and archviz seeds the generators before the file runs, so
+unseeded weights (and the gate histograms they give) are the same every run. Each example is
+rendered in a fresh process with 1, 2 and 4 threads and every file compared byte for byte.
 """
 
 from __future__ import annotations

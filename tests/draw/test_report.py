@@ -8,6 +8,7 @@ what a browser would see (decoded text and attributes), and at the raw text wher
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import inspect
@@ -27,6 +28,9 @@ from torch import nn
 
 import archviz
 from archviz import api
+from archviz.analysis import annotate
+from archviz.analysis.saturation import gate_spreads
+from archviz.app import trace_file
 from archviz.cli import main
 from archviz.draw.html.resources import templates_dir
 from archviz.kinds import CallKind
@@ -306,8 +310,9 @@ def test_report_is_self_contained(report):
 
 def test_script_elements(report):
     scripts = report.doc.find_all("script")
-    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "record-data", None]
+    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "badges", "record-data", None]
     assert [s.attrs.get("type") for s in scripts] == [
+        "application/json",
         "application/json",
         "application/json",
         "application/octet-stream",
@@ -315,7 +320,7 @@ def test_script_elements(report):
     ]
     # the page script as shipped, byte for byte (the CSP hash is computed from the file)
     shipped = (templates_dir() / "report.js").read_text(encoding="utf-8")
-    assert scripts[3].text() == shipped
+    assert scripts[4].text() == shipped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,7 +383,7 @@ def test_panel_json_parses_and_has_no_raw_markup(report):
     panels = json.loads(text)
     assert panels and all(isinstance(k, str) for k in panels)
     keys = {"title", "type", "kind", "inputs", "outputs", "params", "total_params", "source", "loop", "error"}
-    keys |= {"gates", "cells", "notes"}
+    keys |= {"gates", "cells", "notes", "findings"}
     assert all(set(p) == keys for p in panels.values())
 
 
@@ -440,6 +445,11 @@ def test_header_parameter_total_is_the_models(report, reference):
     assert shown_size == pytest.approx(size, rel=0.006)
 
 
+@functools.cache
+def full_traces(name: str) -> Trace:
+    return annotate(trace_file(str(EXAMPLES / f"{name}.py")).trace)
+
+
 EXPECTED_CELLS = {"gru": (2, ["z", "r", "n"]), "bilstm_classifier": (4, ["i", "f", "g", "o"]), "mogrifier": (1, None)}
 
 
@@ -464,6 +474,20 @@ def test_a_section_per_recurrent_cell(report):
         assert [c[2] for c in cols] == [shape_text(g.shape) for g in cell.gates]
         if gate_names is not None:
             assert [c[0] for c in cols] == gate_names
+        # each gate's spread over every step, as the record has it: saturated fractions and 10 bars
+        full = full_traces(report.name)  # (the page's record is rolled: one step of each loop)
+        spreads = {gate: stats for gate, stats, _ in gate_spreads(full, full.cells[t.cells.index(cell)])}
+        assert set(spreads) == {g.name for g in cell.gates}
+        hists = [r.find_all("td")[-1].find("svg") for r in rows]
+        for c, hist in zip(cols, hists, strict=True):
+            stats = spreads[c[0]]
+            assert c[-2].startswith(f"{stats.low:.0%} < ") and c[-2].endswith(f"of {stats.count:,}")
+            label = hist.attrs.get("aria-label") or ""
+            assert label.endswith(": " + ", ".join(map(str, stats.hist))) and stats.kind in label
+            heights = [float(el.attrs["height"]) for el in hist.iter() if el.tag == "rect"]
+            tallest = max(stats.hist)
+            assert len(heights) == 10 and heights[stats.hist.index(tallest)] == 16.0
+            assert all((h > 0) == (n > 0) for h, n in zip(heights, stats.hist, strict=True))
         link = section.find("a")
         assert (link.attrs.get("href") or "").lstrip("#") in {el.attrs.get("id") for el in report.doc.diagram().iter()}
 
@@ -571,10 +595,10 @@ def hostile(tmp_path_factory) -> Doc:
     return Doc((out / "hostile.html").read_text(encoding="utf-8"))
 
 
-def test_hostile_names_two_scripts_only(hostile):
+def test_hostile_names_one_page_script_only(hostile):
     scripts = hostile.find_all("script")
-    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "record-data", None]
-    assert "type" not in scripts[3].attrs
+    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "badges", "record-data", None]
+    assert "type" not in scripts[4].attrs
     assert_csp_matches_script(hostile)
 
 

@@ -101,10 +101,10 @@ def test_edges_carry_the_shapes_of_the_tensors_they_stand_for() -> None:
     assert "data [31, 16]" in edge.label and "batch_sizes [12] int64" in edge.label
     into_classifier = next(e for e in g.edges if e.dst == by_title["classifier"])
     assert into_classifier.label == "[4, 64]"
-    assert all(n.title != "size" for n in g.nodes)  # bookkeeping folded by default
+    assert all(n.title != "numel" for n in g.nodes)  # bookkeeping folded by default
     everything = view.build(trace, view.View(ops="all"))
     assert view.lint(everything) == []
-    assert any(n.title == "size" for n in everything.nodes)
+    assert any(n.title == "numel" for n in everything.nodes)
     assert any(n.title == "sort" for n in everything.nodes)
 
 

@@ -5,14 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.loops import Rolling
+from ...analysis.saturation import bounds, gate_spreads
 from ...kinds import CallKind, NodeKind
-from ...record import Call, Cell, TensorMeta, Trace, is_call_id, named_path, shape_text
+from ...record import Call, Cell, Stats, TensorMeta, Trace, is_call_id, named_path, shape_text
 from ...view.graph import Graph
 from ...view.labels import name_range
 
+Origins = dict[tuple[str, str, int], tuple[str, ...]]  # (call, in/out, index) -> where each dim's size comes from
 
-def _tensors(metas: tuple[TensorMeta, ...]) -> list[dict[str, str]]:
-    return [{"path": t.path, "shape": shape_text(t.shape), "dtype": t.dtype} for t in metas]
+
+def _tensors(
+    metas: tuple[TensorMeta, ...], origins: Origins | None = None, key: tuple[str, str] = ("", "")
+) -> list[dict[str, str]]:
+    found = []
+    for i, t in enumerate(metas):
+        row = {"path": t.path, "shape": shape_text(t.shape), "dtype": t.dtype}
+        dims = (origins or {}).get((key[0], key[1], i))
+        if dims:
+            row["axes"] = " · ".join(f"{d}={o}" if o != str(d) else str(d) for d, o in zip(t.shape, dims, strict=False))
+        found.append(row)
+    return found
 
 
 def _count(shape: tuple[int, ...]) -> int:
@@ -22,8 +34,10 @@ def _count(shape: tuple[int, ...]) -> int:
     return n
 
 
-def gate_rows(cell: Cell) -> list[dict[str, str]]:
-    """A cell's gates, with the layer and direction they belong to (stacked and bidirectional modules)."""
+def gate_rows(cell: Cell, trace: Trace | None = None) -> list[dict[str, str]]:
+    """A cell's gates, with the layer and direction they belong to (stacked and bidirectional modules), and
+    how saturated each gate was over the traced steps (given the trace)."""
+    spreads = {gate: stats for gate, stats, _ in gate_spreads(trace, cell)} if trace is not None else {}
     check = cell.check
     verdict = (
         "traced"
@@ -41,19 +55,28 @@ def gate_rows(cell: Cell) -> list[dict[str, str]]:
             "shape": shape_text(g.shape),
             "weights": "; ".join(g.weights) or "—",
             "error": verdict,
+            "saturated": _saturated(spreads.get(g.name)),
         }
         for g in cell.gates
     ]
 
 
-def _panel(c: Call, trace: Trace, cells: list[Cell], repeat: int) -> dict[str, Any]:
+def _saturated(stats: Stats | None) -> str:
+    """`2% < 0.01 · 5% > 0.99 of 960`: the saturated fractions of a gate's values, or `—`."""
+    if stats is None or not stats.count:
+        return "—"
+    lo, hi = bounds(stats.kind)
+    return f"{stats.low:.0%} < {lo} · {stats.high:.0%} > {hi} of {stats.count:,}"
+
+
+def _panel(c: Call, trace: Trace, cells: list[Cell], repeat: int, origins: Origins | None = None) -> dict[str, Any]:
     src = f"{c.source.file}:{c.source.line}: {c.source.code}" if c.source else ""
     return {
         "title": c.name or trace.model_class,
         "type": c.type,
         "kind": c.kind,
-        "inputs": _tensors(c.inputs),
-        "outputs": _tensors(c.outputs),
+        "inputs": _tensors(c.inputs, origins, (c.id, "in")),
+        "outputs": _tensors(c.outputs, origins, (c.id, "out")),
         "params": [
             {"name": p.name, "shape": shape_text(p.shape), "count": f"{_count(p.shape):,}", "trainable": p.trainable}
             for p in c.param_list
@@ -63,7 +86,8 @@ def _panel(c: Call, trace: Trace, cells: list[Cell], repeat: int) -> dict[str, A
         "loop": repeat,
         "error": c.error or "",
         "notes": list(c.notes),
-        "gates": [dict(row, cell=cell.id) for cell in cells for row in gate_rows(cell)],
+        "gates": [dict(row, cell=cell.id) for cell in cells for row in gate_rows(cell, trace)],
+        "findings": [f"{f.severity}: {f.title}" for f in trace.findings if c.id in f.calls],
         "cells": [cell.id for cell in cells],
     }
 
@@ -75,6 +99,7 @@ def _end_panel(kind: NodeKind, t: TensorMeta, shown: str) -> dict[str, Any]:
         "title": f"{kind} {shown}", "type": kind, "kind": kind,
         "inputs": tensors if kind == NodeKind.OUTPUT else [], "outputs": tensors if kind == NodeKind.INPUT else [],
         "params": [], "total_params": "0", "source": "", "loop": 1, "error": "", "notes": [], "gates": [], "cells": [],
+        "findings": [],
     }  # fmt: skip
 
 
@@ -85,8 +110,9 @@ def by_call(trace: Trace) -> dict[str, list[Cell]]:
     return found
 
 
-def panels(trace: Trace, graph: Graph) -> dict[str, Any]:
-    """The side panel of every box and frame, by SVG element id (the first call drawn there wins)."""
+def panels(trace: Trace, graph: Graph, origins: Origins | None = None) -> dict[str, Any]:
+    """The side panel of every box and frame, by SVG element id (the first call drawn there wins);
+    `origins` (from the doctor) say where each size of each tensor comes from."""
     places = dict(graph.places)
     repeat = {n.call: n.repeat for n in graph.nodes if n.call}
     cells = by_call(trace)
@@ -94,11 +120,11 @@ def panels(trace: Trace, graph: Graph) -> dict[str, Any]:
     for c in trace.calls:
         element = places.get(c.id)
         if element is not None and (element not in found or element == c.id):
-            found[element] = _panel(c, trace, cells.get(c.id, []), repeat.get(c.id, 1))
+            found[element] = _panel(c, trace, cells.get(c.id, []), repeat.get(c.id, 1), origins)
     for n in graph.nodes:  # op nodes, groups and references: the call they stand for
         if n.call and n.id not in found and is_call_id(n.call):
             op = trace.call(n.call)
-            found[n.id] = dict(_panel(op, trace, cells.get(op.id, []), repeat.get(op.id, 1)), title=n.title)
+            found[n.id] = dict(_panel(op, trace, cells.get(op.id, []), repeat.get(op.id, 1), origins), title=n.title)
     arg_names = trace.calls[0].arg_names if trace.calls else ()
     for i, t in enumerate(trace.inputs):
         found[f"in-{i}"] = _end_panel(NodeKind.INPUT, t, named_path(t.path, arg_names))

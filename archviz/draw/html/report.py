@@ -39,7 +39,15 @@ def _env() -> jinja2.Environment:
     )
 
 
-def render_report(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], notes: list[str] | None = None) -> str:
+def render_report(
+    trace: Trace,
+    graph: Graph,
+    stem: str,
+    svgs: dict[str, str],
+    notes: list[str] | None = None,
+    axes: str = "",
+    origins: dict[tuple[str, str, int], tuple[str, ...]] | None = None,
+) -> str:
     """The report's HTML text.
 
     Args:
@@ -48,9 +56,10 @@ def render_report(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], n
         stem: file stem; drill-in SVGs are looked up in `svgs` by their file names (`view.names`).
         svgs: rendered SVG text by file stem (main diagram under `stem`).
         notes: warnings to show (auto-collapse).
+        axes, origins: the doctor's axis names and where each size of each tensor comes from.
     """
     env = _env()
-    vm = view_model(trace, graph, stem, svgs, notes or [])
+    vm = view_model(trace, graph, stem, svgs, notes or [], axes, origins or {})
     script = (templates_dir() / "report.js").read_text(encoding="utf-8")
     style = (templates_dir() / "report.css").read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")

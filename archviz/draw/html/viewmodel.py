@@ -9,8 +9,9 @@ from typing import Any
 from markupsafe import Markup
 
 from ...analysis.loops import rolling_for
-from ...kinds import CallKind
-from ...record import Trace, named_path, shape_text
+from ...analysis.saturation import gate_spreads
+from ...kinds import Activation, CallKind, MetaKey, Severity, Switch
+from ...record import Stats, Trace, named_path, shape_text
 from ...version import __version__
 from ...view import names
 from ...view.graph import Graph
@@ -69,6 +70,22 @@ def _param_totals(trace: Trace) -> dict[str, str]:
     return _totals(trainable, frozen, size)
 
 
+def histogram(stats: Stats) -> Markup:
+    """A 10-bar inline SVG of a gate's values over its range (CSP-safe: no style, no script)."""
+    top = max(stats.hist, default=0) or 1
+    low, high = ("−1", "1") if stats.kind == Activation.TANH else ("0", "1")
+    bars = "".join(
+        f'<rect x="{i * 6}" y="{16 - h:.1f}" width="5" height="{h:.1f}"/>'
+        for i, n in enumerate(stats.hist)
+        for h in [max(16 * n / top, 0.6 if n else 0.0)]
+    )
+    label = f"{stats.kind} values from {low} to {high} in 10 bins: " + ", ".join(map(str, stats.hist))
+    return Markup(
+        f'<svg class="hist" viewBox="0 0 60 16" width="60" height="16" role="img" aria-label="{label}">'
+        f"<title>{label}</title>{bars}</svg>"
+    )
+
+
 def cell_sections(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str]) -> list[dict[str, Any]]:
     """One report section per recurrent cell: its drill-in SVG and gate table."""
     places = dict(graph.places)
@@ -82,7 +99,8 @@ def cell_sections(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str]) -
                 "title": gates.cell_title(cell),
                 "element": places.get(cell.call, cell.call),
                 "svg": inline_svg(svgs[name], cell.id) if name in svgs else Markup(""),
-                "gates": gate_rows(cell),
+                "gates": gate_rows(cell, trace),
+                "hists": {gate: histogram(stats) for gate, stats, _ in gate_spreads(trace, cell)},
                 "notes": list(cell.notes),
                 "verified": bool(cell.check and cell.check.verified),
                 "custom": cell.custom,
@@ -111,24 +129,66 @@ def failure_section(trace: Trace, graph: Graph) -> dict[str, str] | None:
     }
 
 
+def doctor_section(trace: Trace, graph: Graph) -> tuple[list[dict[str, str]], dict[str, Any]]:
+    """The doctor's findings as the report lists them, and the badge of each box they name."""
+    places = dict(graph.places)
+    findings: list[dict[str, str]] = []
+    badges: dict[str, Any] = {}
+    order = {"error": 0, "warning": 1, "note": 2}
+    for f in trace.findings:
+        elements = [places.get(c, c) for c in f.calls if places.get(c, c)]
+        findings.append(
+            {
+                "severity": str(f.severity), "code": f.code, "title": f.title, "where": f.where,
+                "line": f.source.code if f.source else "", "seen": f.seen, "why": f.why, "fix": f.fix,
+                "element": elements[0] if elements else "",
+            }
+        )  # fmt: skip
+        for e in dict.fromkeys(elements):
+            badge = badges.setdefault(e, {"severity": str(f.severity), "titles": []})
+            if order[str(f.severity)] < order[badge["severity"]]:
+                badge["severity"] = str(f.severity)
+            badge["titles"].append(f"{f.severity}: {f.title}")
+    return findings, badges
+
+
+def _doctor_summary(trace: Trace) -> tuple[str, str]:
+    counts: dict[Severity, int] = {}
+    for f in trace.findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    text = ", ".join(f"{n} {s}{'s' if n > 1 else ''}" for s, n in counts.items())
+    return text, ("no" if Severity.ERROR in counts else "warn" if Severity.WARNING in counts else "clean")
+
+
 def _traced(meta: dict[str, str]) -> str:
     """How the forward pass ran: training or eval mode, autograd on or off."""
-    mode = "training mode" if meta.get("training") == "True" else "eval mode"
-    grad = meta.get("autograd")
+    mode = "training mode" if meta.get(MetaKey.TRAINING) == str(True) else "eval mode"
+    grad = meta.get(MetaKey.AUTOGRAD)
     if grad is None:
         return mode
-    how = "autograd on (--grad)" if grad == "on" else "autograd off, as under torch.no_grad() (--grad turns it on)"
+    how = "autograd on (--grad)" if grad == Switch.ON else "autograd off, as under torch.no_grad() (--grad turns it on)"
     return f"{mode}, {how}"
 
 
-def view_model(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], notes: list[str]) -> dict[str, Any]:
-    """Everything the template shows, as plain data (strings, numbers, lists, dicts, Markup)."""
+def view_model(
+    trace: Trace,
+    graph: Graph,
+    stem: str,
+    svgs: dict[str, str],
+    notes: list[str],
+    axes: str = "",
+    origins: dict[tuple[str, str, int], tuple[str, ...]] | None = None,
+) -> dict[str, Any]:
+    """Everything the template shows, as plain data (strings, numbers, lists, dicts, Markup).
+    `axes` says how the doctor named the input axes (`B = 3 (…); T = 5 (…)`)."""
     rolling = rolling_for(trace, all_ops=False)
     cells = cell_sections(trace, graph, stem, svgs)
     warnings = list(notes)
     warnings += [f"{c['title']}: {' '.join(c['notes'])}" for c in cells if not c["custom"] and not c["verified"]]
     meta = dict(trace.meta)
     record, record_bytes = packed_record(trace, rolling)
+    findings, badges = doctor_section(trace, graph)
+    doctor_summary, doctor_class = _doctor_summary(trace)
     return {
         "title": f"{trace.model_name}: {trace.model_class}",
         "model_name": trace.model_name,
@@ -154,6 +214,11 @@ def view_model(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str], note
         "record": record,
         "record_size": size_text(record_bytes),
         "calls": f"{len(trace.calls):,}",
-        "panels": script_json(panels(trace, graph)),
+        "panels": script_json(panels(trace, graph, origins or {})),
         "folded": script_json(folded(rolling)),
+        "findings": findings,
+        "badges": script_json(badges),
+        "doctor_summary": doctor_summary,
+        "doctor_class": doctor_class,
+        "axes": axes,
     }

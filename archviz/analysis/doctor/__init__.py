@@ -1,0 +1,44 @@
+"""The doctor: shape bugs no error message names, found in the record of a real forward pass.
+
+`diagnose` reads a Trace (with its cells), optionally the dimension provenance and axis names of
+`provenance`/`axes`, and what the model file says (`Facts`), and returns Findings, most severe first.
+Precision matters more than recall: each rule fires only on evidence from the real shapes, and says
+what it saw. The rules:
+
+- shape-clash (error): the op that failed, each clashing size with where it came from, and the call
+  that made the wrong one (a tensor built from a size read off another tensor, a reshape, a layer
+  sized for another axis).
+- batch-time (warning): a recurrent module reading the batch axis as time (or the reverse) against
+  what the rest of the model says; one position taken along the batch axis of a recurrent output
+  where the last step was meant; a model output with no batch axis.
+- padding-read (warning): the last position of a padded sequence of unequal lengths, or of a
+  bidirectional output (its reverse half has seen one token).
+- probabilities (warning or note): softmax/sigmoid as the last op of a classifier head.
+- dead-module, dead-param, dead-result (warning): registered and never called, never read, computed
+  and never used. batch-mix (warning): a softmax or a reduction across the batch axis.
+- gate-saturation (note): most of a gate's values saturated on the example inputs.
+"""
+
+from __future__ import annotations
+
+from ...record import Finding, Trace
+from ..axes import Axes
+from ..provenance import Provenance
+from .clash import shape_clash
+from .context import SEVERITY, Context, Facts, Index
+from .layout import batch_time, padding_read
+from .waste import batch_mix, dead_work, probabilities, saturation
+
+__all__ = ["Facts", "diagnose"]
+
+
+def diagnose(
+    trace: Trace, prov: Provenance | None = None, axes: Axes | None = None, facts: Facts | None = None
+) -> tuple[Finding, ...]:
+    """Every finding for `trace`, most severe first, then in the order of the code."""
+    ctx = Context(trace, Index(trace), prov, axes, facts or Facts())
+    found: list[Finding] = []
+    for rule in (shape_clash, batch_time, padding_read, probabilities, dead_work, batch_mix, saturation):
+        found += rule(ctx)
+    unique = {(f.code, f.where, f.title): f for f in found}
+    return tuple(sorted(unique.values(), key=lambda f: (SEVERITY[f.severity], f.source.line if f.source else 0)))

@@ -1,0 +1,221 @@
+"""Rules 2 and 3: batch and time confused; padding (or a reverse direction's first step) read as data."""
+
+from __future__ import annotations
+
+from ...kinds import CallKind, Severity
+from ...record import Call, Finding, shape_text
+from ..axes import Claim
+from .context import (
+    RECURRENT,
+    Context,
+    constructor_line,
+    desc,
+    finding,
+    index_positions,
+    is_int,
+    layout_of,
+    op_of,
+    through,
+    user_op,
+)
+
+
+def batch_time(ctx: Context) -> list[Finding]:
+    found: list[Finding] = []
+    # (a) a recurrent module told one thing, the rest of the model another
+    if ctx.axes is not None:
+        for _group, claim, other in ctx.axes.conflicts:
+            mine, theirs = (claim, other) if _is_recurrent_claim(ctx, claim) else (other, claim)
+            weak = theirs.claim == Claim.CONVENTION  # token ids are [B, T]: too weak to call a module wrong
+            if not _is_recurrent_claim(ctx, mine) or _is_recurrent_claim(ctx, theirs) or weak:
+                continue
+            c = ctx.index.by_id[mine.call]
+            flag = "batch_first=True" if mine.name == "T" and theirs.name == "B" else "batch_first=False"
+            found.append(
+                finding(
+                    Severity.WARNING,
+                    "batch-time",
+                    f"{c.type} '{c.name}' reads the {_axis_word(theirs.name)} axis as {_axis_word(mine.name)}",
+                    constructor_line(ctx, c.name) or c.source,
+                    f"{mine.text}; but {theirs.text}",
+                    f"an {c.type} without batch_first treats dim 0 as time and dim 1 as the batch; here "
+                    "dim 0 is the batch, "
+                    "so every sample is run as one time step of a sequence across the batch, with no error"
+                    if flag == "batch_first=True"
+                    else f"{c.type} and the model disagree on which axis is the batch",
+                    f"build it with {flag}, or transpose its input",
+                    [c.id],
+                )
+            )
+    # (b) one position taken along the batch axis of a recurrent output
+    for c in ctx.trace.calls:
+        if op_of(c) != "__getitem__" or not c.inputs or not user_op(ctx, c):
+            continue
+        src = c.inputs[0]
+        rnn = through(ctx, src, frozenset(RECURRENT) | {"pad_packed_sequence"}, steps=2)
+        layout = layout_of(ctx, rnn) if rnn is not None else None
+        for dim, text in index_positions(c):
+            if not is_int(text) or dim >= len(src.shape):
+                continue
+            sequence = rnn is not None and rnn.outputs and src.tid == rnn.outputs[0].tid  # not h_n
+            known = ctx.origin(c.id, "in", 0, dim) is not None
+            name = ctx.axis_of(c.id, "in", 0, dim) or (
+                layout[dim] if sequence and not known and layout and dim < len(layout) else None
+            )
+            if name != "B":
+                continue
+            t_dim = layout.index("T") if layout and "T" in layout else None
+            found.append(
+                finding(
+                    Severity.WARNING,
+                    "batch-time",
+                    f"[{text}] along the batch axis of {desc(rnn) if rnn else 'a batch'}: one sample, not one step",
+                    c.source,
+                    f"{shape_text(src.shape)} indexed at dim {dim} ({name}) gives "
+                    f"{shape_text(c.outputs[0].shape) if c.outputs else '?'}{_returned(ctx)}",
+                    "this takes the last (or one) sample of the batch from every time step; the last time step is "
+                    f"at dim {t_dim}"
+                    if t_dim is not None
+                    else "this takes a single sample out of the batch",
+                    f"index dim {t_dim} instead (out[-1] for sequence-first, out[:, -1] for "
+                    "batch-first), or use h_n[-1]"
+                    if t_dim is not None
+                    else "index the time axis instead",
+                    [c.id] + ([rnn.id] if rnn else []),
+                )
+            )
+    # (c) an output with no batch axis while the inputs have one
+    if ctx.axes is not None and ctx.prov is not None and not found:
+        batch = [g for g, n in ctx.axes.names.items() if n == "B"]
+        root = ctx.trace.calls[0].id if ctx.trace.calls else None
+        for i, t in enumerate(ctx.trace.outputs):
+            if len(t.shape) < 2 or root is None:
+                continue
+            has_b = any(ctx.axis_of(root, "out", i, d) == "B" for d in range(len(t.shape)))
+            if batch and not has_b and any(ctx.axis_of(root, "out", i, d) == "T" for d in range(len(t.shape))):
+                maker = ctx.index.made_by(t, inner=True)
+                found.append(
+                    finding(
+                        Severity.WARNING,
+                        "batch-time",
+                        f"the output {shape_text(t.shape)} has a time axis but no batch axis",
+                        maker.source if maker else None,
+                        f"output {t.path} {shape_text(t.shape)}: no dim follows B",
+                        "per-sample results lead with the batch; this output's leading axis follows the "
+                        "sequence length",
+                        "check which axis was indexed or reduced on the way to the output",
+                        [maker.id] if maker else [],
+                    )
+                )
+    return found
+
+
+def _returned(ctx: Context) -> str:
+    """`; the model returns [8, 5] (T, 5) where per-sample results would be [3, 5]` when an output leads
+    with the time axis and has no batch axis; else nothing."""
+    root = ctx.trace.calls[0].id if ctx.trace.calls else None
+    sizes = {
+        n: e.size
+        for e in (ctx.prov.groups if ctx.prov else ())
+        for g, n in (ctx.axes.names.items() if ctx.axes else ())
+        if g == e.group
+    }
+    for i, t in enumerate(ctx.trace.outputs):
+        if root is None or not t.shape or "B" not in sizes:
+            continue
+        named = [ctx.axis_of(root, "out", i, d) for d in range(len(t.shape))]
+        if named[0] == "T" and "B" not in named:
+            shown = ", ".join(n or str(size) for n, size in zip(named, t.shape, strict=True))
+            rest = ", ".join(map(str, t.shape[1:]))
+            per_sample = f"[{sizes['B']}, {rest}]"
+            return f"; the model returns {shape_text(t.shape)} ({shown}) where per-sample results would be {per_sample}"
+    return ""
+
+
+def _axis_word(name: str) -> str:
+    return {"B": "batch", "T": "time"}.get(name, name)
+
+
+def _is_recurrent_claim(ctx: Context, ev: object) -> bool:
+    c = ctx.index.by_id.get(getattr(ev, "call", ""))
+    return c is not None and c.kind == CallKind.MODULE and c.type in RECURRENT and c.config is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. padding read as data
+# ---------------------------------------------------------------------------------------------
+
+
+def _padded_unequal(ctx: Context, pad: Call) -> bool | None:
+    """Whether the packed sequence behind `pad_packed_sequence` had unequal lengths (None: unknown)."""
+    for c in ctx.trace.calls:
+        if c.name == "pack_padded_sequence" and c.inputs and c.outputs:
+            data = next((t for t in c.outputs if t.path.endswith("data") or t.path.endswith("[0]")), c.outputs[0])
+            padded = c.inputs[0].shape
+            if len(padded) >= 2:
+                return data.shape[0] < padded[0] * padded[1]
+    return None
+
+
+def padding_read(ctx: Context) -> list[Finding]:
+    found = []
+    for c in ctx.trace.calls:
+        if op_of(c) != "__getitem__" or not c.inputs or not user_op(ctx, c):
+            continue
+        src = c.inputs[0]
+        pad = through(ctx, src, frozenset({"pad_packed_sequence"}), steps=2)
+        rnn = through(ctx, src, frozenset(RECURRENT), steps=3)
+        maker = pad or rnn
+        if maker is None:
+            continue
+        layout = layout_of(ctx, maker)
+        if layout is None:
+            continue
+        t_dim = layout.index("T")
+        for dim, text in index_positions(c):
+            if dim != t_dim or text.strip() != "-1":
+                continue
+            features = c.outputs[0].shape[-1] if c.outputs and c.outputs[0].shape else None
+            if pad is not None and _padded_unequal(ctx, pad):
+                found.append(
+                    finding(
+                        Severity.WARNING,
+                        "padding-read",
+                        "the last position of a padded batch is padding for shorter sequences",
+                        c.source,
+                        f"{shape_text(src.shape)}[{text}] along T after pad_packed_sequence, with lengths that differ",
+                        "pad_packed_sequence pads shorter sequences with zeros up to the longest; "
+                        "position −1 is the last real "
+                        "step only for the longest sequence",
+                        "use h_n[-1] from the recurrent module, or gather each sequence's last step with its length "
+                        "(out[lengths - 1, arange(B)])",
+                        [c.id, pad.id],
+                    )
+                )
+                break
+            rnn_call = rnn if rnn is not None else None
+            if (
+                rnn_call is not None
+                and rnn_call.config
+                and rnn_call.config.bidirectional
+                and features == 2 * rnn_call.config.hidden_size
+            ):
+                found.append(
+                    finding(
+                        Severity.WARNING,
+                        "padding-read",
+                        f"the last step of bidirectional {rnn_call.type} '{rnn_call.name}' keeps its "
+                        "reverse half, which has seen one token",
+                        c.source,
+                        f"{shape_text(src.shape)}[{text}] along T keeps all {features} features (forward "
+                        "and reverse halves)",
+                        "the reverse direction starts at the last step: there it has read one token, so "
+                        "half of this summary "
+                        "ignores the sequence",
+                        "concatenate h_n[-2] and h_n[-1] (the last layer's two directions), or take the "
+                        "reverse half at step 0",
+                        [c.id, rnn_call.id],
+                    )
+                )
+                break
+    return found

@@ -1,0 +1,268 @@
+"""Rules 4–6: probabilities where logits are expected, work that goes nowhere, mixing across the batch,
+saturated gates."""
+
+from __future__ import annotations
+
+import re
+
+from ...kinds import Activation, CallKind, Severity
+from ...record import Call, Finding, Source, Stats, shape_text
+from ..saturation import bounds, gate_spreads
+from .context import (
+    HEADS,
+    PROB_MODULES,
+    PROBABILITIES,
+    REDUCE,
+    Context,
+    constructor_line,
+    desc,
+    dim_arg,
+    finding,
+    user_op,
+)
+
+_TRAINED_WITH = re.compile(r"(?:trained (?:with|on|using)|for|with)\s+(?:nn\.|F\.)?(\w+(?:Loss|_loss|entropy\w*))")
+_LOGIT_LOSSES = frozenset(
+    {"CrossEntropyLoss", "BCEWithLogitsLoss", "cross_entropy", "binary_cross_entropy_with_logits"}
+)
+
+
+def probabilities(ctx: Context) -> list[Finding]:
+    found = []
+    text = ctx.facts.text()
+    for t in ctx.trace.outputs:
+        c = ctx.index.made_by(t, inner=True)
+        if c is None:
+            continue
+        kind = PROBABILITIES.get(c.name) if c.kind == CallKind.OP else PROB_MODULES.get(c.type)
+        if kind is None or not c.inputs:
+            continue
+        before = ctx.index.made_by(c.inputs[0])
+        if before is None or before.type not in HEADS:
+            continue
+        stated = _TRAINED_WITH.search(text)  # the loss the model's file says it is trained with
+        wants_logits = stated is not None and stated[1] in _LOGIT_LOSSES
+        if stated is not None:
+            severity = Severity.WARNING if wants_logits else Severity.NOTE
+        else:
+            severity = Severity.NOTE if kind == "log_softmax" else Severity.WARNING
+        loss = "nn.CrossEntropyLoss" if kind != Activation.SIGMOID else "nn.BCEWithLogitsLoss"
+        said = f" (the file says it is trained with {stated[1]})" if stated else ""
+        found.append(
+            finding(
+                severity,
+                "probabilities",
+                f"the model ends in {kind}: it returns {'log-' * (kind == 'log_softmax')}probabilities, not logits",
+                c.source,
+                f"{_output_name(t.path)} {shape_text(t.shape)} is {kind}({before.type} '{before.name}'){said}",
+                f"{loss} applies {'log-softmax' if kind != 'sigmoid' else 'the sigmoid'} itself; given "
+                "probabilities it "
+                "applies it twice, which flattens the gradients and slows or stalls training"
+                if kind != "log_softmax"
+                else "log_softmax pairs with nn.NLLLoss; with nn.CrossEntropyLoss it is applied twice",
+                f"return the logits and let {loss} do it (apply {kind} only when you need probabilities)"
+                if kind != "log_softmax"
+                else "keep it for nn.NLLLoss; return logits for nn.CrossEntropyLoss",
+                [c.id],
+            )
+        )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. work that goes nowhere; mixing across the batch
+# ---------------------------------------------------------------------------------------------
+
+
+def _referenced(ctx: Context, attr: str) -> bool:
+    """`self.attr` appears in the model's code other than where it is assigned."""
+    rx = re.compile(rf"self\.{re.escape(attr)}\b(?!\s*(?::[^=]+)?=(?!=))")
+    return any(rx.search(line) for text in ctx.facts.sources.values() for line in text.splitlines())
+
+
+def dead_work(ctx: Context) -> list[Finding]:
+    found = []
+    trace = ctx.trace
+    failed = trace.failure is not None
+    for path in () if failed else trace.uncalled:
+        attr = path.rsplit(".", 1)[-1]
+        used = _referenced(ctx, attr) if not attr.isdigit() else True
+        found.append(
+            finding(
+                Severity.NOTE if used else Severity.WARNING,
+                "dead-module",
+                f"module '{path}' is registered but never called",
+                constructor_line(ctx, path),
+                f"'{path}' ran in no call of this forward pass; its parent did",
+                "its parameters count in the model's size and in the optimizer, but it does nothing"
+                + (" here (the code refers to it: perhaps in a branch this pass did not take)" if used else ""),
+                "call it where it was meant to be used (a dropout before the head, a second norm), or delete it",
+            )
+        )
+    for name in () if failed else trace.unread:
+        attr = name.rsplit(".", 1)[-1]
+        used = _referenced(ctx, attr)
+        found.append(
+            finding(
+                Severity.NOTE if used else Severity.WARNING,
+                "dead-param",
+                f"parameter '{name}' is never used",
+                constructor_line(ctx, name),
+                f"no op of this forward pass read '{name}'",
+                "the optimizer holds it and checkpoints save it, but it reaches no output, so it gets no gradient "
+                "and never changes"
+                + (" here (the code refers to it: perhaps in a branch this pass did not take)" if used else ""),
+                "apply it where it was meant to be used, or delete it",
+            )
+        )
+    if not failed:
+        found += _dead_results(ctx)
+    return found
+
+
+def _output_name(path: str) -> str:
+    """`the output` for the model's one result, `the output ['logits']` for one of several."""
+    return "the output" if path == "output" else f"the output {path.removeprefix('output')}"
+
+
+def _dead_results(ctx: Context) -> list[Finding]:
+    """Calls in the user's code whose every output, at every run of that line, reaches nothing."""
+    sites: dict[tuple[str, int, str], list[Call]] = {}
+    for c in ctx.trace.calls:
+        if c.bookkeeping or not c.outputs or c.source is None or c.parent is None:
+            continue
+        parent = ctx.index.by_id.get(c.parent)
+        if parent is None or (c.source.function.split(".")[0] != parent.type and parent.parent is not None):
+            continue  # inside a torch module's own code
+        if c.kind == CallKind.OP and (c.name.endswith("_") or c.name.startswith("__i") or c.name == "__setitem__"):
+            continue  # in place: the write is the point
+        if all(not t.shape or t.dtype == "bool" for t in c.outputs):
+            continue  # a scalar or a mask read by Python (an `if`, an assert, a print)
+        sites.setdefault((c.source.file, c.source.line, c.name or c.type), []).append(c)
+    found = []
+    for (_, _, _), calls in sites.items():
+        if any(any(ctx.index.used(t, c.id) for t in c.outputs) for c in calls):
+            continue
+        c = calls[0]
+        code = c.source.code if c.source else ""
+        if re.match(r"\s*(print|assert|log|logger|logging|warnings|self\.log)\b", code):
+            continue
+        found.append(
+            finding(
+                Severity.WARNING,
+                "dead-result",
+                f"the result of {desc(c)} is never used",
+                c.source,
+                f"{desc(c)} made {', '.join(shape_text(t.shape) for t in c.outputs[:3])}, read by nothing"
+                + (f" (in all {len(calls)} runs of this line)" if len(calls) > 1 else ""),
+                "the work is done and thrown away; usually a later line reads the old variable instead of this result",
+                (
+                    f"use the result (e.g. `x = self.{c.name}(x)`, then read x), or delete the call"
+                    if c.kind == CallKind.MODULE and c.name and "." not in c.name
+                    else "use the result (assign it and read that name later), or delete the call"
+                ),
+                [x.id for x in calls[:3]],
+            )
+        )
+    return found
+
+
+def batch_mix(ctx: Context) -> list[Finding]:
+    if ctx.axes is None or ctx.prov is None or any(not t.shape for t in ctx.trace.outputs):
+        return []  # axes unknown, or the model returns a loss (reducing over the batch is its job)
+    found = []
+    for c in ctx.trace.calls:
+        if c.kind != CallKind.OP or not c.inputs or not user_op(ctx, c):
+            continue
+        op = c.name
+        x = c.inputs[0]
+        d = dim_arg(c, len(x.shape))
+        if d is None or d >= len(x.shape) or ctx.axis_of(c.id, "in", 0, d) != "B":
+            continue
+        if op in ("softmax", "log_softmax"):
+            found.append(
+                finding(
+                    Severity.WARNING,
+                    "batch-mix",
+                    f"{op} over the batch axis",
+                    c.source,
+                    f"{op}(dim={d}) on {shape_text(x.shape)}: dim {d} is B",
+                    "the weights of each sample then depend on the other samples in the batch (and on the batch size)",
+                    "take it over the axis it is meant for (time or classes: usually dim=-1 or dim=1)",
+                    [c.id],
+                )
+            )
+        elif op in REDUCE and c.outputs and any(ctx.index.used(t) for t in c.outputs) and _mixes_back(ctx, c):
+            found.append(
+                finding(
+                    Severity.WARNING,
+                    "batch-mix",
+                    f"{op} over the batch axis, used per sample",
+                    c.source,
+                    f"{op}(dim={d}) on {shape_text(x.shape)}: dim {d} is B, and the result is combined "
+                    "with per-sample values",
+                    "each sample's result then depends on the rest of the batch; a per-sample statistic "
+                    "(a norm, a mean "
+                    "over features) reduces over the feature axis",
+                    "reduce over the feature axis (dim=-1), keepdim=True",
+                    [c.id],
+                )
+            )
+    return found
+
+
+def _mixes_back(ctx: Context, c: Call) -> bool:
+    """The reduction's result (through a few ops on it alone: `+ eps`, `sqrt`) meets a tensor that still
+    has the batch axis."""
+    frontier, seen = list(c.outputs), set()
+    for _ in range(6):
+        after = []
+        for t in frontier:
+            for reader_id in ctx.index.readers.get(t.tid, []):
+                if reader_id in seen:
+                    continue
+                seen.add(reader_id)
+                reader = ctx.index.by_id[reader_id]
+                others = [(i, x) for i, x in enumerate(reader.inputs) if x.tid != t.tid]
+                if any(ctx.axis_of(reader.id, "in", i, d) == "B" for i, x in others for d in range(len(x.shape))):
+                    return True
+                if not others:
+                    after += list(reader.outputs)
+        frontier = after
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. saturated gates
+# ---------------------------------------------------------------------------------------------
+
+SATURATED = 0.5  # a note when more than this fraction of a gate's values is below 0.01 or above 0.99
+
+
+def saturation(ctx: Context) -> list[Finding]:
+    found = []
+    for cell in ctx.trace.cells:
+        for gate, stats, cid in gate_spreads(ctx.trace, cell):
+            shown = ctx.index.by_id.get(cid)
+            f = _saturated(ctx, cell.path, gate, stats, cid, shown.source if shown else None)
+            if f is not None:
+                found.append(f)
+    return found
+
+
+def _saturated(ctx: Context, path: str, gate: str, stats: Stats, cid: str, source: Source | None) -> Finding | None:
+    low, high = stats.low, stats.high
+    lo, hi = bounds(stats.kind)
+    if low + high <= SATURATED:
+        return None
+    return finding(
+        Severity.NOTE,
+        "gate-saturation",
+        f"gate {gate} of '{path or 'the cell'}' is saturated on the example inputs",
+        source,
+        f"{low:.0%} of its {stats.count:,} values below {lo} and {high:.0%} above {hi} ({stats.kind})",
+        "a saturated gate passes no gradient; on random example inputs this can be harmless (Karpathy et al. 2015 "
+        "read saturation on real data)",
+        "check it on real inputs; if it stays saturated, look at the scale of its inputs or its bias",
+        [cid],
+    )

@@ -1,0 +1,104 @@
+"""What the recorder knows about a module before it runs: facts that hold for all its calls.
+
+TorchScript or one of torch's own layers, its tied weights, its forward's argument names, where it
+is defined, which layout rule names its inputs: computed once per module and trace (`Statics`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import torch
+from torch import nn
+
+from .. import record
+from . import layouts
+from .sourceloc import SourceFinder
+from .walk import dtype_name
+
+
+def is_builtin_leaf(module: nn.Module) -> bool:
+    """True for a torch.nn layer with no children: its inner ops are its implementation."""
+    return type(module).__module__.startswith("torch.") and not module._modules
+
+
+def is_script(module: nn.Module) -> bool:
+    """A TorchScript module (scripted or traced): it runs outside Python, so nothing inside is seen."""
+    return isinstance(module, torch.jit.ScriptModule)
+
+
+def tied_parameters(model: nn.Module) -> dict[int, tuple[str, ...]]:
+    """Parameters reachable under more than one name (tied weights), by object id."""
+    names: dict[int, list[str]] = {}
+    for name, p in model.named_parameters(remove_duplicate=False):
+        names.setdefault(id(p), []).append(name)
+    return {k: tuple(v) for k, v in names.items() if len(v) > 1}
+
+
+def callee(module_path: str) -> str:
+    """How a module is named where it is called: `cells` for `cells.0`, `drop` for `encoder.drop`."""
+    parts = [p for p in module_path.split(".") if p and not p.isdigit()]
+    return parts[-1] if parts else ""
+
+
+class Statics:
+    """The facts of each module seen in one trace, by object id (valid while the model is alive)."""
+
+    def __init__(self, finder: SourceFinder) -> None:
+        self.finder = finder
+        self.cache: dict[int, dict[str, Any]] = {}
+        self.arg_cache: dict[type, tuple[str, ...]] = {}
+
+    def of(self, module: nn.Module, names: dict[int, str], tied: dict[int, tuple[str, ...]]) -> dict[str, Any]:
+        """What does not change between calls of `module`; `names`: module paths, `tied`: see tied_parameters."""
+        info = self.cache.get(id(module))
+        if info is None:
+            name = names.get(id(module), type(module).__name__)
+            script = is_script(module)
+            arg_names = () if script else self._arg_names(type(module))
+            info = {
+                "name": name,
+                "type": getattr(module, "original_name", None) or type(module).__name__,
+                "source": None if script else self._forward_source(module),
+                "params": sum(p.numel() for p in module.parameters()),
+                "param_list": tuple(
+                    record.ParamMeta(n, tuple(p.shape), dtype_name(p.dtype), p.requires_grad)
+                    for n, p in module.named_parameters(recurse=False)
+                ),
+                "arg_names": arg_names,
+                "leaf": script or is_builtin_leaf(module),
+                # a torch layer's own ops are not recorded: a call of it reads its weights
+                "reads": () if script else tuple(id(t) for t in (*module.parameters(), *module.buffers())),
+                "layout": None if script else layouts.for_module(module, arg_names),
+                "notes": (("TorchScript: not traced inside",) if script else ()) + _tied_notes(name, module, tied),
+            }
+            self.cache[id(module)] = info
+        return info
+
+    def _arg_names(self, cls: type[nn.Module]) -> tuple[str, ...]:
+        names = self.arg_cache.get(cls)
+        if names is None:
+            try:
+                params = list(inspect.signature(cls.forward).parameters.values())[1:]
+                names = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+            except (TypeError, ValueError):
+                names = ()
+            self.arg_cache[cls] = names
+        return names
+
+    def _forward_source(self, module: nn.Module) -> record.Source | None:
+        code = getattr(type(module).forward, "__code__", None)
+        if code is None or self.finder.is_skipped(code.co_filename):
+            return None  # torch's own layers: no line of the user's to point at
+        return self.finder.definition(code)
+
+
+def _tied_notes(name: str, module: nn.Module, tied: dict[int, tuple[str, ...]]) -> tuple[str, ...]:
+    notes = []
+    for own, p in module.named_parameters(recurse=False):
+        here = f"{name}.{own}" if name else own
+        others = [n for n in tied.get(id(p), ()) if n != here]
+        if others:
+            notes.append(f"{own} tied with {', '.join(others)}")
+    return tuple(notes)
