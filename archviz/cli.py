@@ -5,6 +5,8 @@ torch is imported only when a command traces a model, so `archviz --help` and `-
 
 from __future__ import annotations
 
+import math
+import os
 import signal
 import sys
 import threading
@@ -69,6 +71,40 @@ def _handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _out(text: str, nl: bool = True) -> None:
+    """Write to standard output; a reader that went away (`| head -1`) ends archviz quietly as SIGPIPE
+    would (141), a stdout that cannot be written (closed by the model, a full disk) is said on stderr."""
+    try:
+        click.echo(text, nl=nl)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(141)
+    except (OSError, ValueError) as exc:  # ValueError: the file object itself was closed
+        _quiet_stdout()
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        click.echo(f"archviz: could not write to standard output ({why}); the files themselves were written.", err=True)
+        sys.exit(1)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's flush at exit does not fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")  # lives until the process ends
+
+
+class _Seconds(click.FloatRange):
+    """A number of seconds: finite, in range (`nan` compares false with both bounds, so it is refused here)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
 def _choice(enum: type[Any]) -> click.Choice:
     return click.Choice([m.value for m in enum])
 
@@ -88,7 +124,7 @@ def _loading_options(fn: F) -> F:
                          help="In script mode, record the N-th top-level call."),
             click.option("--device", default=None, metavar="DEVICE",
                          help="Build model and inputs on DEVICE; meta = shapes only, no memory."),
-            click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="S",
+            click.option("--timeout", type=_Seconds(min=0, max=1e6, min_open=True), default=None, metavar="S",
                          help="Stop the model's code after S seconds; what ran is drawn. Default: no limit."),
             click.option("--debug", is_flag=True, help="Show full tracebacks, for bug reports."),
         ]
@@ -194,7 +230,7 @@ def render(
     with progress.stage("finding gates and loops"):
         target.trace = app.with_gates(target.trace, options)  # `--gates` paths checked and opened
     with progress.stage("checking sizes"):
-        trace, dims_view, hint = _doctor(target, dims, path)
+        trace, dims_view, hint = _doctor(target, dims, path, timeout)
     if check:
         _check(trace, target.stem, out, options, progress, debug, dims_view)
         return
@@ -202,17 +238,19 @@ def render(
     for note in result.notes:
         click.echo(f"archviz: {note}", err=True)
     for p in result.paths:
-        click.echo(p)
+        _out(p)
     _exit_if_failed(result.trace or target.trace, result.paths, debug, hint)
     if hint:
         click.echo(f"archviz: {hint}", err=True)
 
 
-def _doctor(target: app.Target, dims: str | None, path: str) -> tuple[Trace, app.Dims | None, str | None]:
+def _doctor(
+    target: app.Target, dims: str | None, path: str, timeout: float | None
+) -> tuple[Trace, app.Dims | None, str | None]:
     """The record with the doctor's findings, the sizes for the diagram and report, and render's hint."""
     from .app import doctor as doctoring
 
-    checked = doctoring.for_render(target, dims, path)
+    checked = doctoring.for_render(target, dims, path, timeout)
     if checked.failed:
         click.echo(f"archviz: {checked.failed}; drawn without it", err=True)
     return checked.trace, checked.dims, checked.hint
@@ -226,9 +264,9 @@ def _check(
     for note in checked.notes:
         click.echo(f"archviz: {note}", err=True)
     for p in checked.changed:
-        click.echo(f"would change: {p}")
+        _out(f"would change: {p}")
     for p in checked.missing:
-        click.echo(f"missing: {p}")
+        _out(f"missing: {p}")
     counts = [f"{len(checked.changed)} would change"] if checked.changed else []
     counts += [f"{len(checked.missing)} missing"] if checked.missing else []
     click.echo(f"archviz: {', '.join([*counts, f'{len(checked.same)} up to date'])} in {out}", err=True)
@@ -267,7 +305,7 @@ def summary(
         path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, depth=depth,
         timeout=timeout,
     )  # fmt: skip
-    click.echo(table)
+    _out(table)
 
 
 @main.command()
@@ -292,7 +330,7 @@ def doctor(
     target = app.trace_file(
         path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, timeout=timeout
     )
-    examined = doctoring.examine(target, dims=dims)
-    click.echo(doctoring.text(examined), nl=False)
+    examined = doctoring.examine(target, dims=dims, timeout=timeout)
+    _out(doctoring.text(examined), nl=False)
     if examined.worst in (Severity.ERROR, Severity.WARNING):
         sys.exit(1)

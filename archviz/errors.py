@@ -48,3 +48,12 @@ class RecordError(ArchvizError, ValueError):
 class Timeout(Exception):
     """Raised inside the user's code when `--timeout` runs out; not an ArchvizError: it travels through
     the model's own frames like any exception it raises, so the tracer records where it stopped."""
+
+
+def text_of(exc: BaseException) -> str:
+    """`str(exc)`, or a sentence saying it could not be read: a model's exception whose `__str__` itself
+    raises must not turn a failure report into a crash of archviz."""
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - any error of the user's __str__
+        return f"(the message of this {type(exc).__name__} could not be read: its __str__ raised)"

@@ -125,11 +125,11 @@
     }
     return { x: b.x, y: b.y, w: b.width, h: b.height };
   }
-  function zoomTo(el) { // the box at a readable size, in the middle of the frame
+  function zoomTo(el) { // the box at a readable size, in the middle of the frame (a tall one: its top)
     var b = boxOf(el);
     view.w = Math.max(Math.min(readableWidth(), widest()), b.w * 1.3);
     apply();
-    centreOn(b.x + b.w / 2, b.y + b.h / 2);
+    centreOn(b.x + b.w / 2, b.h > view.h * 0.8 ? b.y + view.h * 0.4 : b.y + b.h / 2);
   }
   function opening() { // the top of the model, readable: whole if it fits at that size
     var w = readableWidth();
@@ -214,7 +214,7 @@
 
   // ---- pointer and wheel ----
   holder.addEventListener("wheel", function (evt) {
-    if (!(evt.ctrlKey || evt.metaKey || document.activeElement === holder)) { return; } // the page scrolls on
+    if (!(evt.ctrlKey || evt.metaKey || holder.contains(document.activeElement))) { return; } // the page scrolls on
     evt.preventDefault();
     var r = svg.getBoundingClientRect();
     var s = Math.min(r.width / view.w, r.height / view.h);
@@ -248,6 +248,7 @@
   function open(g) {
     history.replaceState(null, "", "#" + g.id);
     select(g.id, false);
+    if (view.w > readableWidth() * 1.05) { zoomTo(g); } // too small to read: bring it to a readable size
   }
   svg.addEventListener("click", function (evt) {
     if (drag && drag.moved) { return; }
@@ -433,7 +434,8 @@
   // ---- print: the whole diagram at page width, in page-high slices cut between boxes ----
   var pages = document.getElementById("print-pages");
   function cuts() {
-    var spans = nodes.map(function (el) { var b = boxOf(el); return [b.y, b.y + b.h]; });
+    var boxes = Array.prototype.slice.call(svg.querySelectorAll("g.node, g.edge text"));
+    var spans = boxes.map(function (el) { var b = boxOf(el); return [b.y, b.y + b.h]; }); // frames may be cut, boxes not
     var slice = home.w * 1.3, end = home.y + home.h, out = [home.y]; // a portrait page's height for the page width
     while (end - out[out.length - 1] > slice) {
       var top = out[out.length - 1], cut = top + slice;
@@ -459,6 +461,7 @@
   });
   window.addEventListener("afterprint", function () { pages.textContent = ""; });
 
+  svg.setAttribute("tabindex", "-1"); // the boxes and the frame are the tab stops, not the picture itself
   opening();
   refresh();
   fromHash();

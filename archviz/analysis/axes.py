@@ -257,15 +257,19 @@ def dim_names(prov: Provenance, axes: Axes) -> dict[Key, str]:
 
 
 def describe(origin: Origin, axes: Axes) -> str:
-    """A size's origin as text: `T`, `T−1`, `T+2`, `2·T`, `T/2`, `B·T`, `B·4`, `20`, `≈T/2`.
+    """A size's origin as text: `T`, `T−1`, `T+2`, `2·T`, `T/2`, `B·T`, `B·4`, `20`, `≈T/2`, `f(B, T)`.
 
     A constant factor is written first (`2·T`, a doubling) except in a term with the batch axis B,
     where it comes last (`B·4`: the batch times heads or beams). Names in a product go B, T, then the
-    rest in group order. An inexact origin shows its slope alone, after `≈`. A group nothing names
+    rest in group order. An inexact origin shows its slope alone, after `≈`; several axes added with
+    weights or a constant show only what the size depends on (`f(B, T)`). A group nothing names
     is written the way the code would ask for it (`x.size(1)`, see `Axes.label`).
     """
     if origin.constant:
         return _number(origin.offset)
+    if _entangled(origin):  # `B·7+T−9` would be a fit, not a derivation: say what it depends on
+        groups = [g for g, _ in origin.terms] + list(origin.product)
+        return "f(" + ", ".join(dict.fromkeys(axes.label(g) for g in groups)) + ")"
     parts = [_term((g,), coef, axes) for g, coef in origin.terms]
     if origin.product:
         parts.append(_term(origin.product, origin.factor, axes))
@@ -275,6 +279,17 @@ def describe(origin: Origin, axes: Axes) -> str:
     for p in parts[1:]:
         text += p if p.startswith("−") else "+" + p
     return text if origin.exact else "≈" + text
+
+
+def _entangled(origin: Origin) -> bool:
+    """Several axes added with weights or a constant (`B·7+T−9`, the length of a packed batch, which follows
+    the values of `lengths`): a linear fit to the runs, not how the code derives the size. A plain sum of
+    axes (`T+S`, a concatenation) or one axis with a constant (`T−1`) is a derivation."""
+    count = len(origin.terms) + (1 if origin.product else 0)
+    if count < 2:
+        return False
+    plain = all(abs(c) == 1 for _, c in origin.terms) and (not origin.product or origin.factor == 1)
+    return not plain or origin.offset != 0
 
 
 def _term(groups: tuple[str, ...], coef: Fraction, axes: Axes) -> str:

@@ -1,8 +1,10 @@
 """Recognise the gates of hand-written recurrent cells in the traced op-level wiring.
 
 A cell is a module called once per step of a loop (or one the user names with `--gates`). Its gates
-are the σ/tanh ops inside it, named after the variable the user's source line assigns (`z = …`,
-`i = torch.sigmoid(i)`), else by role. Shared Linear layers and Mogrifier rounds are spotted too.
+are the σ/tanh ops (or nn.Sigmoid/nn.Tanh modules) inside it that gate: their value multiplies
+another value the step computes, or is the state handed to the next step. They are named after the
+variable the user's source line assigns (`z = …`, `i = torch.sigmoid(i)`), else by role. Shared Linear
+layers and Mogrifier rounds are spotted too.
 """
 
 from __future__ import annotations
@@ -66,9 +68,18 @@ def _outermost_is(code: str, names: set[str]) -> bool:
 class _Cell:
     """Scratch analysis of one cell call's subtree."""
 
-    def __init__(self, trace: Trace, kids: dict[str | None, list[Call]], root: Call) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        kids: dict[str | None, list[Call]],
+        root: Call,
+        carried: frozenset[str] | None = None,
+        weights: frozenset[str] = frozenset(),
+    ) -> None:
         self.trace = trace
         self.root = root
+        self.carried = carried  # tids of the outputs the next step reads; None when unknown
+        self.weights = weights  # tids of root inputs that are parameters or constants, not step values
         self.members: list[Call] = []
         todo = list(kids.get(root.id, []))
         while todo:  # visible leaves of the subtree, in execution order
@@ -112,6 +123,23 @@ class _Cell:
                 found.append(src)
         return found
 
+    def fixed(self, t: TensorMeta, depth: int = 0) -> bool:
+        """True for a value no step computes: a parameter, buffer or constant, or one made in the cell
+        from those alone (`self.v.unsqueeze(0)`, `torch.ones(3)`)."""
+        if t.tid in self.weights:
+            return True
+        if depth > 30 or any(own.tid == t.tid for own in self.root.inputs):
+            return False
+        p = t.producer
+        if p is None:
+            return True  # never seen being made inside the trace: not a value of this forward
+        if not is_call_id(p) or p == self.root.id:
+            return False
+        call = self.trace.call(p)
+        if p not in self.ids and not call.bookkeeping:
+            return False  # made outside the cell by the model's forward: assume it varies
+        return all(self.fixed(i, depth + 1) for i in call.inputs)
+
 
 def _arg_label(call: Call, path: str) -> str:
     """`h (args[1])` when the forward's parameter name is known, else the path."""
@@ -141,13 +169,19 @@ def analyse(
     following: Call | None = None,
     back: tuple[WireEdge, ...] = (),
     per_step: bool = False,
+    carried: frozenset[str] | None = None,
+    weights: frozenset[str] = frozenset(),
 ) -> Cell:
     """Describe the wiring of custom cell call `root` (the first step's call; `following` is the second's).
 
     `back` adds recurrent edges the caller found; `per_step` notes how often each module runs per step
-    (for a loop written inside one forward, where the cell is one step of that loop).
+    (for a loop written inside one forward, where the cell is one step of that loop); `carried` names
+    (by tid) the outputs the next step reads, else they are read off `following`; `weights` names the
+    inputs that are parameters or constants (a loop step reads `self.v` as it reads `h`).
     """
-    a = _Cell(trace, kids, root)
+    if carried is None and following is not None:
+        carried = carried_outputs(trace, root, following)
+    a = _Cell(trace, kids, root, carried, weights)
     kinds, names, used = _classify(a)
     state = _cell_state(a, names)
     rounds = _mogrifier_rounds(a, names)
@@ -174,17 +208,19 @@ def _classify(a: _Cell) -> tuple[dict[str, WireKind], dict[str, str], Counter[st
     used: Counter[str] = Counter()
     for c in a.members:
         code = c.source.code if c.source else ""
-        op = c.name.strip("_") if c.kind == CallKind.OP else c.name
+        op = c.name.strip("_") if c.kind == CallKind.OP else c.name.rsplit(".", 1)[-1]  # `self.sig(f)`: sig
         act = activation(c)
-        if c.kind == CallKind.MODULE:
-            kinds[c.id] = WireKind.LINEAR
-            if c.params:  # a parameter-free module (nn.Tanh) shares no weights however often it runs
-                used[c.name] += 1
-        elif act is not None and _gates(a, c):
+        if act is not None and _gates(a, c):
             targets = assigned_names(code)
             single = len(targets) == 1 and _outermost_is(code, {c.name, op})
             names[c.id] = targets[0] if single else _ROLE_NAMES[act]
             kinds[c.id] = WireKind.GATE
+        elif act is not None:
+            kinds[c.id] = WireKind.OP  # an activation that gates nothing, op or nn.Tanh module alike
+        elif c.kind == CallKind.MODULE:
+            kinds[c.id] = WireKind.LINEAR
+            if c.params:  # a parameter-free module (nn.Dropout) shares no weights however often it runs
+                used[c.name] += 1
         elif op in MUL_OPS or op in ADD_OPS or op in SUB_OPS:
             kinds[c.id] = WireKind.POINTWISE
         else:
@@ -193,24 +229,49 @@ def _classify(a: _Cell) -> tuple[dict[str, WireKind], dict[str, str], Counter[st
 
 
 def _gates(a: _Cell, act: Call) -> bool:
-    """A σ or tanh is a gate when its output scales another tensor: it reaches a product of two
-    tensors (`z * h`, `(1 - z) * n`, `2 * σ(·) * x`) through elementwise scalar steps only. ReLU never
-    is; a tanh feeding a Linear (additive attention's `v·tanh(W q + U k)`) is an activation."""
+    """A σ or tanh is a gate when its output scales a value the step computes (a state, a candidate,
+    the input): it reaches such a product (`z * h`, `(1 - z) * n`, `2 * σ(·) * x`) through elementwise
+    steps with constants or parameters only. A product with a parameter or constant is a weighting
+    (additive attention's `sum(self.v * tanh(W q + U k))`), and so is a tanh feeding a Linear
+    (`v(tanh(·))`): both are activations. ReLU never is a gate."""
     if activation(act) == Activation.RELU:
         return False
-    if any(a.resolve(t) == act.id for t in a.root.outputs):
-        return True  # the cell's new state itself (an Elman cell's `h = tanh(W x + U h)`)
+    state = [t for t in a.root.outputs if a.carried is None or t.tid in a.carried]
+    if any(a.resolve(t) == act.id for t in state):
+        return True  # the new state itself, read by the next step (an Elman cell's `h = tanh(W x + U h)`)
     todo, seen = [act], set()
     while todo:
         c = todo.pop()
         for user in a.consumers.get(c.id, []):
             op = user.name.strip("_") if user.kind == CallKind.OP else ""
-            if op in MUL_OPS and len(user.inputs) >= 2:
+            if user.id in seen or not (op in MUL_OPS or op in ADD_OPS or op in SUB_OPS):
+                continue
+            seen.add(user.id)
+            varying = [t for t in user.inputs if a.resolve(t) != c.id and not a.fixed(t)]
+            if op in MUL_OPS and varying:
                 return True
-            if user.id not in seen and len(user.inputs) == 1 and (op in MUL_OPS or op in ADD_OPS or op in SUB_OPS):
-                seen.add(user.id)
-                todo.append(user)  # `1 - z`, `2 * σ`: still the gate's value, rescaled
+            if not varying:
+                todo.append(user)  # `1 - z`, `2 * σ`, `self.w * σ`: still the gate's value, rescaled
     return False
+
+
+def carried_outputs(trace: Trace, root: Call, following: Call) -> frozenset[str]:
+    """Tids of `root`'s outputs that the next step `following` reads: directly, or through calls between
+    the two steps that read that value alone (`h = self.drop(self.cell(x, h))`). A value mixed with
+    others on the way (`self.cell(self.attn(h, k), h)`) is an input of another state, not a state."""
+    first, last = int(root.id[5:]), int(following.id[5:])
+    found: set[str] = set()
+    todo, seen = list(following.inputs), set()
+    while todo:
+        t = todo.pop()
+        if t.tid in seen or not is_call_id(t.producer):
+            continue
+        seen.add(t.tid)
+        if t.producer == root.id:
+            found.add(t.tid)
+        elif first < int(t.producer[5:]) < last and len(trace.call(t.producer).inputs) == 1:
+            todo.extend(trace.call(t.producer).inputs)
+    return frozenset(found)
 
 
 def _gate_table(a: _Cell, kinds: dict[str, WireKind], names: dict[str, str]) -> tuple[Gate, ...]:
@@ -280,12 +341,14 @@ def _feeding_weights(a: _Cell, c: Call) -> tuple[str, ...]:
             continue
         seen.add(src)
         call = a.trace.call(src)
+        if activation(call) is not None:
+            continue  # what feeds another activation (a Mogrifier round's Q) feeds that one
         if call.kind == CallKind.MODULE:
             w = ", ".join(f"{p.name} {shape_text(p.shape)}" for p in call.param_list)
             out.append(f"{call.name}: {w}" if w else call.name)
             if _is_norm(call):
                 todo.extend(a.sources(call))
-        elif activation(call) is None:
+        else:
             todo.extend(a.sources(call))
     return tuple(out)
 

@@ -3,7 +3,9 @@
 When a module's own `forward` loops over time and gates with σ/tanh right there (not inside a submodule
 called per step), the first step's calls are analysed as a custom cell: its inputs are the values that
 enter the step from outside it, its outputs the values that leave it (to the next step or after the
-loop), and each value one step hands to the next is a recurrent edge.
+loop), and each value one step hands to the next is a recurrent edge. Only those handed-on values are
+the step's state: a value collected per step and read after the loop (a decoder's stop token) is an
+output, and a σ that makes it is no gate.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ..kinds import CallKind
+from ..kinds import CallKind, WireKind
 from ..record import Call, Cell, TensorMeta, Trace, WireEdge, is_call_id
 from . import custom_cells
 from .loops import Loop, Rolling, subtree_ends
@@ -56,9 +58,27 @@ class _Step:
         return list(seen.values())
 
 
+def _weights(first: _Step, second: _Step) -> frozenset[str]:
+    """Parameters and constants step one reads (tensors never seen made), except where step two reads a
+    value step one made in the same place (`h = self.h0` before the loop is a state, not a weight)."""
+    slots = set()
+    for c0, c1 in zip(first.calls, second.calls, strict=False):
+        for t0, t1 in zip(c0.inputs, c1.inputs, strict=False):
+            if t1.producer in first.ids:
+                slots.add(t0.tid)
+    return frozenset(t.tid for t in first.entering() if t.producer is None and t.tid not in slots)
+
+
 def _gates_directly(step: list[Call]) -> bool:
-    """The step itself applies σ or tanh (not only inside modules it calls)."""
-    return any(c.kind == CallKind.OP and activation(c) is not None for c in step)
+    """The step itself applies σ or tanh (not only inside modules it calls; nn.Sigmoid counts)."""
+    return any(activation(c) is not None for c in step)
+
+
+def _gated_directly(cell: Cell, step: list[Call]) -> bool:
+    """One of the cell's gates is applied by the step itself, not only inside a cell module it calls
+    (a decoder loop around a hand-written GRU is not a second cell with the GRU's gates)."""
+    ids = {c.id for c in step}
+    return any(n.kind == WireKind.GATE and n.call in ids for n in cell.nodes)
 
 
 def loop_cells(
@@ -81,7 +101,7 @@ def loop_cells(
         ):
             continue
         cell = _analyse(trace, kids, parent, lp, step0, ends, f"cell-{first_id + len(found)}")
-        if cell.gates:
+        if cell.gates and _gated_directly(cell, step0):
             taken.add(parent.name)
             found.append(cell)
     return found
@@ -98,9 +118,11 @@ def _analyse(
     # What leaves step one: what step two reads from it (the state), and what later calls read.
     outputs: dict[str, TensorMeta] = {}
     back: list[WireEdge] = []
+    carried: set[str] = set()
     for t in second.entering():
         if t.producer in first.ids:
             name = _name(trace, t, "state")
+            carried.add(t.tid)
             outputs.setdefault(t.tid, dataclasses.replace(t, path=name))
             into = next((i.path for i in inputs if i.path == name), None)
             if into is not None:
@@ -111,7 +133,10 @@ def _analyse(
                 outputs[t.tid] = dataclasses.replace(t, path=_name(trace, t, "output"))
     root = dataclasses.replace(parent, inputs=tuple(inputs), outputs=tuple(outputs.values()))
     step_kids = {**kids, parent.id: step0}
-    cell = custom_cells.analyse(trace, step_kids, root, cid, lp.count, back=tuple(back), per_step=True)
+    cell = custom_cells.analyse(
+        trace, step_kids, root, cid, lp.count, back=tuple(back), per_step=True, carried=frozenset(carried),
+        weights=_weights(first, second),
+    )  # fmt: skip
     return dataclasses.replace(
         cell, notes=(*cell.notes, f"a loop inside {parent.name or 'the model'}.forward: one step of ×{lp.count}")
     )

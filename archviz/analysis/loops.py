@@ -1,8 +1,9 @@
 """Find recurrence in a Trace: runs of identical steps inside one parent call, each feeding the next.
 
-Two kinds: a **loop over time** runs the same calls of the same modules from the same source lines
-again (`for t in range(T): h = cell(x[t], h)`); a **repeat** runs sibling modules of the same
-structure from the same call site, each feeding the next (`for layer in self.layers: x = layer(x)`).
+Two kinds: a **loop over time** runs the same calls of the same modules from the same source sites
+again (`for t in range(T): h = cell(x[t], h)`; a site is the instruction and the calls that led to it,
+`record.Source.site`); a **repeat** runs sibling modules of the same structure from the same call site,
+each feeding the next (`for layer in self.layers: x = layer(x)`).
 Steps are aligned call by call in execution order, so two different ops of one step (the z and
 the r sigmoid of a GRU) stay two calls; only the same position in two steps is merged.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..kinds import CallKind
 from ..record import Call, Trace, is_call_id
-from .ops import activation, round_product
+from .ops import activation, is_mul, round_product
 
 _MAX_CANDIDATES = 8  # how many later occurrences of a step's first call are tried as the period
 
@@ -103,7 +104,7 @@ def find_loops(trace: Trace, significant: Callable[[Call], bool], repeats: bool 
             if not _plausible(steps[0], count):
                 continue
             state = _state(trace, steps, ends)
-            if state is None or _has_round(steps[0], users):
+            if state is None or _only_rounds(steps[0], users, ends):
                 continue
             found.append((Loop("", parent, tuple(tuple(c.id for c in s) for s in steps), state), steps))
             covered.update(range(start, start + period * count))
@@ -112,7 +113,8 @@ def find_loops(trace: Trace, significant: Callable[[Call], bool], repeats: bool 
         seq = [shape[c.id] if i not in covered else -1 - i for i, c in enumerate(children)]
         for start, period, count in _runs(seq):
             steps = [children[start + k * period : start + (k + 1) * period] for k in range(count)]
-            state = _state(trace, steps, ends) if _layers(steps) and not _has_round(steps[0], users) else None
+            layers = _layers(steps) and not _only_rounds(steps[0], users, ends)
+            state = _state(trace, steps, ends) if layers else None
             if state is not None:
                 found.append((Loop("", parent, tuple(tuple(c.id for c in s) for s in steps), state, True), steps))
     return _fold(trace, kids, found, ends)
@@ -178,14 +180,16 @@ def _root(c: str, rep: dict[str, str]) -> str:
 def _signatures(trace: Trace, kids: dict[str | None, list[Call]], by_structure: bool = False) -> dict[str, int]:
     """Hash each call with its significant subtree; calls that differ anywhere hash apart.
 
-    The source line that made a call is part of it: a loop step is the same lines running again,
-    so two different lines that happen to run the same ops (`y = (x + b) * c; z = (y + d) * e`) are not.
+    The site that made a call is part of it: a loop step is the same code running again, so two different
+    lines that happen to run the same ops (`y = (x + b) * c; z = (y + d) * e`) are not, nor the four
+    products of one line `x * b * c * d * e`, nor one helper called from two lines (its ops have one line
+    but two sites). Records without sites fall back to the line.
     `by_structure` hashes module paths with their indices left out (`layers.#.attn`), so sibling
     layers of one structure hash alike.
     """
     sig: dict[str, int] = {}
     for c in reversed(trace.calls):  # children come after parents in execution order
-        where = (c.source.file, c.source.line) if c.source is not None else None
+        where = (c.source.file, c.source.site or c.source.line) if c.source is not None else None
         name = c.name if c.kind == CallKind.MODULE else c.type
         if by_structure and c.kind == CallKind.MODULE:
             name = ".".join("#" if part.isdigit() else part for part in name.split(".")) + "/" + c.type
@@ -250,11 +254,30 @@ class _Users:
         return self.map.get(call_id, [])
 
 
-def _has_round(step: list[Call], users: _Users) -> bool:
+def _only_rounds(step: list[Call], users: _Users, ends: dict[str, int]) -> bool:
     """A Mogrifier's rounds are numbered one by one (`round 1` … `round 5`), never rolled into a loop,
-    even when a Python loop with shared Q and R layers runs them: a step that is itself a round is no
-    loop step (a time step that calls a Mogrifier cell is)."""
-    return any(round_product(c, users) is not None for c in step if activation(c) is not None)
+    even when a Python loop with shared Q and R layers runs them: a step made of rounds alone (each call
+    a round's σ, its scaling, its product, or the layer feeding the σ) is no loop step. A time step that
+    also does other work (slices x[t], runs the LSTM cell) is one, whether it calls a Mogrifier cell
+    module or runs the rounds itself."""
+    parts: set[str] = set()
+    for c in step:
+        product = round_product(c, users) if activation(c) is not None else None
+        if product is None:
+            continue
+        parts.update((c.id, product.id))
+        parts.update(m.id for m in users(c.id) if is_mul(m))  # the `2 * σ` scaling
+        for t in c.inputs:  # the Q or R layer (a module keeps its inner op as the producer)
+            feeder = _containing(step, t.producer, ends) if is_call_id(t.producer) else None
+            if feeder is not None:
+                parts.add(feeder.id)
+    return bool(parts) and all(c.id in parts or c.bookkeeping for c in step)
+
+
+def _containing(step: list[Call], call_id: str, ends: dict[str, int]) -> Call | None:
+    """The call of `step` that is `call_id` or has it inside, if any."""
+    i = _index(call_id)
+    return next((c for c in step if _index(c.id) <= i <= ends[c.id]), None)
 
 
 def _span(steps: list[list[Call]], k: int, ends: dict[str, int]) -> tuple[int, int]:

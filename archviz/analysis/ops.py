@@ -7,10 +7,18 @@ from collections.abc import Callable, Iterable
 from ..kinds import ACTIVATION_OPS, MUL_OPS, Activation, CallKind
 from ..record import Call
 
+# Parameter-free activation modules (by class name) -> the activation they apply: `self.sig(f)` with
+# `self.sig = nn.Sigmoid()` is the same op as `torch.sigmoid(f)`, and the capture records no op inside it.
+ACTIVATION_MODULES = {"Sigmoid": Activation.SIGMOID, "Tanh": Activation.TANH, "ReLU": Activation.RELU}
+
 
 def activation(c: Call) -> Activation | None:
-    """The activation an op applies (`sigmoid`, `tanh_`, `relu`), else None."""
-    return ACTIVATION_OPS.get(c.name.strip("_")) if c.kind == CallKind.OP else None
+    """The activation an op (`sigmoid`, `tanh_`, `relu`) or an activation module (nn.Sigmoid) applies."""
+    if c.kind == CallKind.OP:
+        return ACTIVATION_OPS.get(c.name.strip("_"))
+    if c.kind == CallKind.MODULE and not c.params:
+        return ACTIVATION_MODULES.get(c.type)
+    return None
 
 
 def is_mul(c: Call) -> bool:

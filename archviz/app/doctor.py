@@ -14,20 +14,22 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import time
 from dataclasses import dataclass, field
 
 from ..analysis import annotate
 from ..analysis.axes import Axes, describe, dim_names, name_axes
 from ..analysis.doctor import Facts, diagnose
 from ..analysis.provenance import Experiment, Provenance, Trial, provenance
-from ..errors import ArchvizError, UsageError
+from ..errors import ArchvizError, Timeout, UsageError
 from ..kinds import CallKind, Severity
 from ..record import Trace, named_path
 from .docs import local_sources
 from .pipeline import Dims
-from .tracing import Live, Target, process_kept
+from .tracing import Live, Target, process_kept, time_limit
 
 BIG = 5000  # calls: above this, `render` skips the experiments (`archviz doctor` always runs them)
+RENDER_BUDGET = 2.0  # seconds `render` gives the experiments (estimated from the first run; --dims: no limit)
 
 
 @dataclass
@@ -94,8 +96,19 @@ def _trial_sizes(n: int) -> tuple[int, int]:
     return (n + 1, 2 * n) if n <= 64 else (n + 1, n + 8)
 
 
-def experiments(target: Target) -> tuple[list[Experiment], list[str]]:
-    """Trace the model again with each input axis grown; the experiments and what could not run."""
+class OverBudget(Exception):
+    """The experiments would take longer than they may (render's budget): none are used."""
+
+
+def experiments(
+    target: Target, budget: float | None = None, timeout: float | None = None
+) -> tuple[list[Experiment], list[str]]:
+    """Trace the model again with each input axis grown; the experiments and what could not run.
+
+    `budget`: seconds the experiments may take, estimated from the first run; over it, `OverBudget` is
+    raised before the rest run (all groups or none: a group left out would make its sizes look constant).
+    `timeout`: `--timeout`, for each run as for the traced pass; a pass it stopped is not run again.
+    """
     from .. import capture
     from ..capture import perturb
 
@@ -103,9 +116,15 @@ def experiments(target: Target) -> tuple[list[Experiment], list[str]]:
     if live is None:
         return [], ["the model's inputs were not kept (a script's call): sizes are named from the modules only"]
     base = target.trace
+    if base.failure is not None and base.failure.exc_type == Timeout.__name__:
+        return [], ["the forward pass was stopped by --timeout: it was not run again to trace sizes back"]
     done, notes = [], []
     root_dir = os.path.dirname(target.path) if target.path else None
-    for group in perturb.axis_groups(live.args, live.kwargs):
+    groups = perturb.axis_groups(live.args, live.kwargs)
+    runs, ran, started = 2 * len(groups), 0, time.perf_counter()
+    if budget is not None and live.seconds is not None and live.seconds * runs > budget:
+        raise OverBudget(f"the {runs} runs would take about {live.seconds * runs:.0f} s")
+    for group in groups:
         trials = []
         for size in _trial_sizes(group.size):
             try:
@@ -113,11 +132,15 @@ def experiments(target: Target) -> tuple[list[Experiment], list[str]]:
             except (TypeError, ValueError, RuntimeError) as exc:  # an input that cannot be grown
                 trials.append(Trial(size, None, f"its inputs could not be grown: {type(exc).__name__}: {exc}"))
                 continue
-            with process_kept():  # the model's code runs again: what it does to the process is undone again
+            with process_kept(), time_limit(timeout):  # the model's code runs again: undo what it does again
                 traced = capture.trace_model(
                     live.model, args, kwargs, name=base.model_name, source_file=base.source_file, root_dir=root_dir,
                     verify=False,
                 )  # fmt: skip
+            ran += 1
+            took = time.perf_counter() - started
+            if budget is not None and ran == 1 and took * runs > budget:
+                raise OverBudget(f"the {runs} runs would take about {took * runs:.0f} s")
             failed = traced.failure is not None and (base.failure is None or traced.failure.call != base.failure.call)
             if failed:
                 where = traced.call(traced.failure.call) if traced.failure and traced.failure.call else None
@@ -138,17 +161,29 @@ def experiments(target: Target) -> tuple[list[Experiment], list[str]]:
     return done, notes
 
 
-def examine(target: Target, *, dims: str | None = None, run_experiments: bool = True) -> Examined:
-    """The record of `target` with its findings; provenance and axes when the experiments ran."""
+def examine(
+    target: Target,
+    *,
+    dims: str | None = None,
+    run_experiments: bool = True,
+    budget: float | None = None,
+    timeout: float | None = None,
+) -> Examined:
+    """The record of `target` with its findings; provenance and axes when the experiments ran (within
+    `budget` seconds, if given)."""
     trace = target.trace if target.trace.cells else annotate(target.trace)
     given = _given(target.live, dims)
     facts = _facts(target)
     notes: list[str] = []
     prov = axes = None
     if run_experiments:
-        exps, notes = experiments(target)
-        prov = provenance(trace, exps)
-        axes = name_axes(trace, prov, given)
+        try:
+            exps, notes = experiments(target, budget, timeout)
+        except OverBudget as exc:
+            notes.append(f"sizes were not traced back to the inputs: {exc} (`archviz doctor` does it)")
+        else:
+            prov = provenance(trace, exps)
+            axes = name_axes(trace, prov, given)
     elif target.live is not None:
         notes.append(
             f"the record has {len(trace.calls):,} calls: sizes were not traced back to the inputs "
@@ -242,13 +277,14 @@ class ForRender:
     failed: str | None = None
 
 
-def for_render(target: Target, dims: str | None, path: str) -> ForRender:
+def for_render(target: Target, dims: str | None, path: str, timeout: float | None = None) -> ForRender:
     """The doctor as `render` runs it: the experiments only on records of up to `BIG` calls, and never in the
     way of the diagram — if the doctor itself fails, the record is drawn without it and the reason given."""
     parse_dims(dims)
     small = target.live is not None and len(target.trace.calls) <= BIG
     try:
-        examined = examine(target, dims=dims, run_experiments=small)
+        budget = None if dims else RENDER_BUDGET
+        examined = examine(target, dims=dims, run_experiments=small, budget=budget, timeout=timeout)
     except ArchvizError:
         raise
     except Exception as exc:  # noqa: BLE001 - advice must not cost the user the diagram

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import TraceError
+from ..errors import TraceError, text_of
 from .tracing import no_such_call, process_kept, time_limit
 
 
@@ -34,14 +34,14 @@ def summary_table(
                 module, input_data=list(args), depth=depth, verbose=0,
                 col_names=("input_size", "output_size", "num_params"), **kwargs,
             )  # fmt: skip
-        except Exception as exc:  # torchinfo says only "see above stack traces": say what failed, as render does
-            raise _forward_error(path, module, args, kwargs, name, exc) from exc
+        except (Exception, SystemExit) as exc:  # torchinfo says only "see above stack traces": say what failed,
+            raise _forward_error(path, module, args, kwargs, name, exc) from exc  # as render does (sys.exit too)
     note = _count_tied_once(stats, module)  # corrects the totals before the table is written out
     return str(stats) + ("\n" + note if note else "")
 
 
 def _forward_error(
-    path: str, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str, exc: Exception
+    path: str, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str, exc: BaseException
 ) -> TraceError:
     """The forward pass's own failure (where, inputs, weights), found by tracing it as `render` does."""
     from .. import capture
@@ -54,7 +54,7 @@ def _forward_error(
         return TraceError(failure_message(trace, []))
     cause = exc.__cause__ or exc
     return TraceError(
-        f"{os.path.basename(path)}: torchinfo could not summarise {name}: {type(cause).__name__}: {cause}"
+        f"{os.path.basename(path)}: torchinfo could not summarise {name}: {type(cause).__name__}: {text_of(cause)}"
     )
 
 

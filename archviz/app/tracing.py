@@ -13,6 +13,7 @@ import signal
 import sys
 import sysconfig
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import FrameType
@@ -34,6 +35,7 @@ class Live:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     namespace: dict[str, Any] = field(default_factory=dict)  # the model file's globals (example_dims)
+    seconds: float | None = None  # how long its traced forward pass took, when known
 
 
 @dataclass
@@ -210,10 +212,14 @@ def _model_mode(r: _Request) -> Trace | NoModel:
     if during_import.called is not None:
         r.kept.append(Live(during_import.called[0], during_import.called[1], {}))
     if isinstance(found, loader.Loaded):
-        r.kept.append(Live(found.model, found.args, found.kwargs, found.namespace))
-        return capture.trace_model(
+        live = Live(found.model, found.args, found.kwargs, found.namespace)
+        r.kept.append(live)
+        started = time.perf_counter()
+        traced = capture.trace_model(
             found.model, found.args, found.kwargs, name=found.name, source_file=r.name, root_dir=r.root, grad=r.grad
         )
+        live.seconds = time.perf_counter() - started
+        return traced
     assert found is not None
     return during_import.trace if during_import.trace is not None else found
 

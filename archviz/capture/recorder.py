@@ -6,9 +6,10 @@ place where the record is mutated, and `freeze` hands out the frozen result.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
 
 import torch
@@ -16,6 +17,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from .. import record
+from ..errors import text_of
 from ..kinds import INPUT_PRODUCER, CallKind
 from . import layouts, tensors, threads
 from . import verify as gate_verify
@@ -69,6 +71,13 @@ class Recorder:
         self.called: set[int] = set()
         self.leaf_reads: set[int] = set()
         self.stats = Pending()  # sigmoid/tanh output values, counted in batches
+        # Frames that may lie between a hook and the user's frame that made the call itself: archviz,
+        # `nn.Module.__call__` and torch's dispatch to `__torch_function__` (see `_direct`).
+        torch_dir = finder.skip[0]
+        self.plumbing_files = frozenset(
+            os.path.join(torch_dir, *p) for p in (("overrides.py",), ("nn", "modules", "module.py"))
+        )
+        self.plumbing: dict[CodeType, bool] = {}
 
     def op_reads(self, model: nn.Module) -> set[int]:
         """Object ids of `model`'s parameters and buffers that a recorded call read (or returned)."""
@@ -85,11 +94,24 @@ class Recorder:
             self.table.made(path, t, INPUT_PRODUCER)
         return self.metas(found)
 
-    def _reader(
-        self, frame: FrameType | None, callee: str, method: bool = False, module: bool = False
-    ) -> tensors.Reader:
-        """How the user's line at `frame` reads a call's arguments (for hand-backs)."""
-        return tensors.Reader(frame, callee, method, module)
+    def _direct(self, start: FrameType | None, user: FrameType | None, own: CodeType | None = None) -> bool:
+        """Whether the user's frame made this call itself, so that its running instruction is this call (for
+        hand-backs): only archviz, `nn.Module.__call__`, `handle_torch_function` and the op's own Python
+        body (`own`) lie between the hook's caller `start` and it; not so for an `nn.Sequential`'s layers."""
+        if start is user:
+            return user is not None
+        frame = start
+        while frame is not None and frame is not user:
+            code = frame.f_code
+            if code is not own:
+                ok = self.plumbing.get(code)
+                if ok is None:
+                    name = code.co_filename
+                    ok = self.plumbing[code] = name.startswith(self.finder.skip[1]) or name in self.plumbing_files
+                if not ok:
+                    return False
+            frame = frame.f_back
+        return frame is not None
 
     def _results(
         self, call: dict[str, Any], output: Any, found: list[tuple[str, torch.Tensor]],
@@ -163,8 +185,9 @@ class Recorder:
                 self._close_composite_if_left(None)
                 found, others = walk_args(args, kwargs)
                 static = self.statics.of(module, self.names, self.tied)
-                source, _, frame = self.finder.site(sys._getframe(1))
-                reader = self._reader(frame, callee(static["name"]), module=True)
+                start = sys._getframe(1)
+                source, _, frame = self.finder.site(start)
+                reader = tensors.Reader(frame, callee(static["name"]), False, True, self._direct(start, frame))
                 cid = record.call_id(len(self.calls))
                 inputs = tuple(self.table.read(path, t, reader, cid) for path, t in found)
                 layout = static["layout"]
@@ -239,8 +262,8 @@ class Recorder:
     def _fail(self, idx: int, exc: BaseException) -> None:
         if self.failure is None:
             call = self.calls[idx]
-            call["error"] = f"{type(exc).__name__}: {exc}"
-            self.failure = record.Failure(call["id"], type(exc).__name__, str(exc))
+            call["error"] = f"{type(exc).__name__}: {text_of(exc)}"
+            self.failure = record.Failure(call["id"], type(exc).__name__, text_of(exc))
 
     def op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if self.busy or self.skip_depth or not self.stack or self.threads.elsewhere():
@@ -250,13 +273,15 @@ class Recorder:
         self.busy = True
         try:
             with _no_torch_function():  # reading metadata must not come back through the mode
-                source, composite, frame = self.finder.site(sys._getframe(2))
+                start = sys._getframe(2)
+                source, composite, frame = self.finder.site(start)
                 self._close_composite_if_left(composite)
                 if composite is not None and self.composite is None:
                     self._open_composite(composite)
                 name, qual = op_name(func)
                 found, others = walk_args(args, kwargs)
-                reader = self._reader(frame, name, method=qual.startswith("Tensor."))
+                direct = start is frame or self._direct(start, frame, getattr(func, "__code__", None))
+                reader = tensors.Reader(frame, name, qual.startswith("Tensor."), False, direct)
                 inputs = tuple(self.table.read(path, t, reader) for path, t in found)
                 idx = self._new_call(
                     CallKind.OP,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import linecache
 import os
 import sysconfig
@@ -27,7 +28,7 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class SourceFinder:
-    """Locate the first user frame of a call; cached per code object and line."""
+    """Locate the first user frame of a call and its site; cached per code object and instruction."""
 
     def __init__(self, root_dir: str | None) -> None:
         self.root = os.path.abspath(root_dir) if root_dir else None
@@ -35,6 +36,10 @@ class SourceFinder:
         self.skip = (os.path.dirname(os.path.abspath(torch.__file__)) + os.sep, _PACKAGE + os.sep)
         self.stdlib = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
         self.cache: dict[tuple[CodeType, int], record.Source] = {}
+        self.sites: dict[tuple[int, ...], record.Source] = {}  # per chain of (id(code), offset)
+        self.codes: list[CodeType] = []  # the code objects `sites` names by id, kept alive
+        self.spans: dict[tuple[CodeType, int], str] = {}  # `16:8-41` per instruction
+        self.positions: dict[CodeType, list[tuple[int | None, int | None, int | None, int | None]]] = {}
         self.skipped: dict[str, bool] = {}
 
     def is_skipped(self, filename: str) -> bool:
@@ -61,7 +66,7 @@ class SourceFinder:
             if filename.startswith(self.skip[1]):
                 break  # reached whoever called archviz: the call has no line in the user's code
             if not self.is_skipped(filename):
-                return self._source(code, frame.f_lineno), composite, frame
+                return self._at(frame), composite, frame
             if code.co_name in COMPOSITES and filename.endswith(_RNN_UTILS):
                 composite = frame
             frame = frame.f_back
@@ -81,15 +86,75 @@ class SourceFinder:
         """Where a function is defined (used for the root call, which no user line makes)."""
         return self._source(code, code.co_firstlineno)
 
+    def _at(self, frame: FrameType) -> record.Source:
+        """The source of the user's frame, with its site: the instruction running in it and in each user
+        frame that called it, up to the first frame that is not the user's (the `nn.Module.__call__` of the
+        enclosing module, or archviz). A helper called from two lines gets two sites; called in a loop, one.
+        """
+        # Keyed by code object ids (kept alive in `codes`, so never reused): hashing a code object is slow.
+        chain: list[int] = []
+        at: FrameType | None = frame
+        skipped = self.skipped
+        while at is not None:
+            code = at.f_code
+            filename = code.co_filename
+            hit = skipped.get(filename)
+            if hit if hit is not None else self.is_skipped(filename):
+                break
+            chain.append(id(code))
+            chain.append(at.f_lasti)
+            at = at.f_back
+        key = tuple(chain)
+        src = self.sites.get(key)
+        if src is None:
+            src = self.sites[key] = self._with_site(frame)
+        return src
+
+    def _with_site(self, frame: FrameType) -> record.Source:
+        """The source of the user's `frame` with its site spelt out (`_at` caches it)."""
+        chain: list[tuple[CodeType, int]] = []
+        at: FrameType | None = frame
+        while at is not None and not self.is_skipped(at.f_code.co_filename):
+            self.codes.append(at.f_code)
+            # A function already in the chain called itself: each depth of a recursion runs the same code
+            # again, so its recursive calls are left out and every depth has the first one's site.
+            if not any(code is at.f_code for code, _ in chain):
+                chain.append((at.f_code, at.f_lasti))
+            at = at.f_back
+        here = frame.f_code.co_filename
+        site = " > ".join(
+            (f"{self._shown(code.co_filename)}:" if code.co_filename != here else "") + self._span(code, lasti)
+            for code, lasti in reversed(chain)
+        )
+        return dataclasses.replace(self._source(frame.f_code, frame.f_lineno), site=site)
+
+    def _span(self, code: CodeType, lasti: int) -> str:
+        """`line:col-end_col` (or `line:col-end_line:end_col`) of the instruction at byte offset `lasti`."""
+        key = (code, lasti)
+        text = self.spans.get(key)
+        if text is None:
+            positions = self.positions.get(code)
+            if positions is None:
+                positions = self.positions[code] = list(code.co_positions())  # one entry per 2-byte code unit
+            line, end_line, col, end_col = positions[lasti // 2] if 0 <= lasti // 2 < len(positions) else (None,) * 4
+            if line is None or col is None:  # no columns (`-X no_debug_ranges`): the offset tells instructions apart
+                text = f"{line if line is not None else code.co_firstlineno}@{lasti}"
+            else:
+                text = f"{line}:{col}-" + (f"{end_col}" if end_line == line else f"{end_line}:{end_col}")
+            self.spans[key] = text
+        return text
+
+    def _shown(self, filename: str) -> str:
+        """A file as the record names it: relative to the model's folder, else its base name."""
+        if self.root and os.path.abspath(filename).startswith(self.root + os.sep):
+            return os.path.relpath(os.path.abspath(filename), self.root)
+        return os.path.basename(filename)
+
     def _source(self, code: CodeType, line: int) -> record.Source:
         key = (code, line)
         src = self.cache.get(key)
         if src is None:
-            filename = code.co_filename
-            shown = os.path.basename(filename)
-            if self.root and os.path.abspath(filename).startswith(self.root + os.sep):
-                shown = os.path.relpath(os.path.abspath(filename), self.root)
-            text = linecache.getline(filename, line).strip()
-            src = record.Source(shown, line, code.co_qualname, text[:160])
+            text = linecache.getline(code.co_filename, line).strip()
+            src = record.Source(self._shown(code.co_filename), line, code.co_qualname, text[:160])
             self.cache[key] = src
         return src

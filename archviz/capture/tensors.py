@@ -8,7 +8,8 @@ lookup by object:
   the write read a new version (a new tensor id) from the writer — through the base or any view.
 - **Hand-backs**: eval-mode Dropout, Identity or a no-op `.contiguous()` return the object they were
   given, unchanged. Readers that got it from that call read from the call; readers that kept the
-  object under an earlier name read it as it was before. `Reader.via` decides from the reader's source.
+  object under an earlier name read it as it was before. `Reader.via` decides from the expression the
+  reader's frame is running (its exact position), or from the reader's source line.
 
 Tensor ids follow execution order (`t-0012`); an entry dies with its tensor.
 """
@@ -42,11 +43,14 @@ def _base(t: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class Site:
-    """Where the user's code made a call: its frame, line, and the names that line assigns."""
+    """Where the user's code made a call: its frame, line, the names its statement binds, and, when its
+    position is known, the expression it runs there (`spot`) and the instruction's offset."""
 
     frame: FrameType | None
     line: int
     names: frozenset[str]
+    spot: aliases.Spot | None = None
+    offset: int = -1
 
 
 class State(NamedTuple):
@@ -64,21 +68,26 @@ class State(NamedTuple):
 class Reader:
     """Where a call read its inputs: the user's frame and line, and how the callee is named there.
 
-    Made for every call, so it only holds references; the source line and the names it assigns are
-    read when a hand-back needs them.
+    Made for every call, so it only holds references and the instruction's offset; the expression and
+    the names its statement assigns are looked up when a hand-back needs them.
 
     Args:
         frame: the user's frame that made the call (None when none was found).
         callee: the module's attribute name (`drop`) or the op's name (`cat`, `add`).
         method: the op was called as a tensor method (`x.sigmoid()`).
         module: the callee is a module (called through a name, or a loop variable).
+        direct: the frame's running instruction is this very call, not a call into torch code that made
+            it (an `nn.Sequential` calling its layers).
     """
 
-    __slots__ = ("callee", "frame", "line", "method", "module")
+    __slots__ = ("callee", "direct", "frame", "lasti", "line", "method", "module")
 
-    def __init__(self, frame: FrameType | None, callee: str, method: bool = False, module: bool = False) -> None:
-        self.frame, self.callee, self.method, self.module = frame, callee, method, module
+    def __init__(
+        self, frame: FrameType | None, callee: str, method: bool = False, module: bool = False, direct: bool = True
+    ) -> None:
+        self.frame, self.callee, self.method, self.module, self.direct = frame, callee, method, module, direct
         self.line = frame.f_lineno if frame is not None else 0
+        self.lasti = frame.f_lasti if frame is not None else -1
 
     @property
     def code(self) -> str:
@@ -86,30 +95,72 @@ class Reader:
         return linecache.getline(self.frame.f_code.co_filename, self.line) if self.frame is not None else ""
 
     @property
-    def site(self) -> Site:
-        """The frame, the line and the names that line assigns."""
-        return Site(self.frame, self.line, aliases.targets(self.code))
+    def spot(self) -> aliases.Spot | None:
+        """The expression the frame is running, from its exact position (None when unknown)."""
+        return aliases.spot(self.frame.f_code, self.lasti) if self.frame is not None else None
 
-    def via(self, handed: Site, path: str, obj: torch.Tensor) -> bool:
-        """True when argument `path` came out of the call that handed `obj` back at `handed`."""
+    @property
+    def site(self) -> Site:
+        """The frame, the line and the names its statement binds; the expression when known."""
+        spot = self.spot
+        if spot is None:
+            return Site(self.frame, self.line, aliases.targets(self.code))
+        return Site(self.frame, self.line, spot.names, spot, self.lasti)
+
+    def running(self, handed: Site, after: int) -> bool:
+        """Whether `handed` is in the statement this reader is running, earlier than offset `after`."""
+        spot, made = self.spot, handed.spot
+        return spot is not None and made is not None and spot.stmt is made.stmt and handed.offset < after
+
+    def via(self, handed: Site, path: str, obj: torch.Tensor, running: bool = False) -> bool:
+        """True when argument `path` came out of the call that handed `obj` back at `handed`; `running`:
+        that call ran in the statement the reader is running, whose names are not bound yet."""
         frame = self.frame
-        if frame is None or frame is not handed.frame:
-            return True  # passed across frames: the latest binding is the best evidence there is
-        found = aliases.argument(self.code, self.callee, path, method=self.method, module=self.module)
+        if frame is None or frame is not handed.frame or not self.direct:
+            # Passed across frames, or passed on by torch code (`nn.Sequential`) rather than read by the
+            # user's expression: the latest binding is the best evidence there is.
+            return True
+        spot, scalar = self.spot, aliases.scalar_in(frame)
+        if spot is not None:
+            made_at = handed.spot.node if handed.spot is not None else None
+            found = aliases.operand(
+                spot, self.callee, path, method=self.method, module=self.module, scalar=scalar, made=made_at
+            )
+            if found is not None:
+                names, made = found
+                # `x = x + f(norm(x))`, norm an Identity: x still holds what it held before the statement.
+                bound = handed.spot.early if running and handed.spot is not None else handed.names
+                return made or bool(names & bound) or not names
+        # No position, or not this call's: the first likely call on the line.
+        found = aliases.argument(self.code, self.callee, path, method=self.method, module=self.module, scalar=scalar)
         if found is not None:
-            names, makes_call = found
-            return makes_call or bool(names & handed.names) or not names
+            names, made = found
+            return made or bool(names & handed.names) or not names
         if self.line == handed.line:
             return True  # a nested call on the hand-back's own line: `fc2(drop(h))`
-        bound = {n for n, v in frame.f_locals.items() if v is obj}
-        return not bound or bool(bound & handed.names)
+        holders = {n for n, v in frame.f_locals.items() if v is obj}
+        return not holders or bool(holders & handed.names)
 
 
 class _Entry:
-    __slots__ = ("ref", "state", "version")
+    """A live tensor object: its current state, and the hand-backs since it was last made or written
+    (`handed`, oldest first), which readers choose from by the name they read it through."""
+
+    __slots__ = ("handed", "ref", "state", "version")
 
     def __init__(self, ref: weakref.ref[torch.Tensor], state: State, version: int) -> None:
         self.ref, self.state, self.version = ref, state, version
+        self.handed: tuple[State, ...] = ()
+
+    def set(self, state: State) -> None:
+        self.state = state
+        if state.site is None:
+            self.handed = ()
+            return
+        # The same site again rebinds the same names: only its last run can still be read, and the one
+        # before by readers later in the statement now running (`h, b = ident(h), fc(h)` in a loop).
+        older = [h for h in self.handed if h.site == state.site][:-1]
+        self.handed = (*(h for h in self.handed if not any(h is o for o in older)), state)
 
 
 class TensorTable:
@@ -166,7 +217,7 @@ class TensorTable:
         elif entry.version != now:  # written through another view, or inside an unrecorded call
             writer = self._writer(t, now)
             if writer is not None and writer != entry.state.producer:
-                entry.state = self._state(self._new_tid(), writer)
+                entry.set(self._state(self._new_tid(), writer))
             entry.version = now
         return entry
 
@@ -183,22 +234,36 @@ class TensorTable:
         self, path: str, t: torch.Tensor, reader: Reader | None = None, call: str | None = None
     ) -> record.TensorMeta:
         """The metadata of `t` as `call`, reading argument `path`, sees it."""
-        state = self.entry(t).state
+        entry = self.entry(t)
+        state = entry.state
         if reader is not None and state.site is not None:
-            state = self._through_hand_backs(state, reader, path, t)
+            state = self._through_hand_backs(entry, reader, path, t)
         if call is not None:
             self.read_states[(call, id(t))] = state
         return tensor_meta(path, t, state.tid, state.producer)
 
-    def _through_hand_backs(self, state: State, reader: Reader, path: str, t: torch.Tensor) -> State:
-        """Walk back over hand-backs the reader did not read through, to the state it did read."""
+    def _through_hand_backs(self, entry: _Entry, reader: Reader, path: str, t: torch.Tensor) -> State:
+        """The state the reader read: the latest hand-back it read through, else one made in its own frame
+        whose names it read (`e = ident(h)` and `g = dropout(h)` both hand back h; `... + e` reads the
+        first), else what the latest hand-back's call read, and so on back."""
         given = self._given(id(t))
-        while state.site is not None and state.parent is not None:
+        latest = entry.state
+        after = reader.lasti  # hand-backs of the statement running now come last, at falling offsets
+        for state in reversed(entry.handed):
             if given is not None and state.seq <= given[1]:
                 return given[0]  # handed back before the enclosing call began: it received this
-            if reader.via(state.site, path, t):
+            site = state.site
+            if site is None or (state is not latest and site.frame is not reader.frame):
+                continue
+            running = after >= 0 and site.frame is reader.frame and reader.running(site, after)
+            after = site.offset if running else -1
+            if reader.via(site, path, t, running):
                 return state
-            state = state.parent  # read under a name bound before that hand-back
+        state = latest.parent or latest  # under a name bound before: each frame's own hand-backs are refused
+        while state.site is not None and state.parent is not None and state.site.frame is reader.frame:
+            state = state.parent
+        if given is not None and state.site is not None and state.seq <= given[1]:
+            return given[0]
         return state
 
     def made(self, path: str, t: torch.Tensor, call: str) -> record.TensorMeta:
@@ -209,7 +274,7 @@ class TensorTable:
         entry = self.entry(t)
         before = entry.state
         if before.producer != call or before.site is not None:
-            entry.state = self._state(before.tid, call)
+            entry.set(self._state(before.tid, call))
         return tensor_meta(path, t, before.tid, before.producer)
 
     def handed_back(
@@ -218,14 +283,14 @@ class TensorTable:
         """`call`, which read input `t` as `read_as`, returned it unchanged: a new state for its readers."""
         entry = self.entry(t)
         inner = entry.state
-        given = self.read_states.get((call, id(t))) or _find(inner, read_as.tid) or inner
-        entry.state = self._state(self._new_tid(), call, site, given)
+        given = self.read_states.get((call, id(t))) or _find(entry, read_as.tid) or inner
+        entry.set(self._state(self._new_tid(), call, site, given))
         return tensor_meta(path, t, entry.state.tid, inner.producer)
 
     def wrote(self, t: torch.Tensor, call: str) -> None:
         """`call` wrote `t` in place: a new version, read from `call` from now on (through any view)."""
         entry = self.entry(t)
-        entry.state = self._state(self._new_tid(), call)
+        entry.set(self._state(self._new_tid(), call))
         base = _base(t)
         self.writes[id(base)] = (weakref.ref(base), call, entry.version)
 
@@ -235,11 +300,15 @@ class TensorTable:
             self.read_states.pop((call, key), None)
 
 
-def _find(state: State | None, tid: str) -> State | None:
-    """The state with tensor id `tid` in the chain of hand-backs from `state`."""
-    while state is not None and state.tid != tid:
-        state = state.parent
-    return state
+def _find(entry: _Entry, tid: str) -> State | None:
+    """The state with tensor id `tid` among the entry's hand-backs and what they read."""
+    for handed in reversed(entry.handed):
+        state: State | None = handed
+        while state is not None and state.tid != tid:
+            state = state.parent
+        if state is not None:
+            return state
+    return entry.state if entry.state.tid == tid else None
 
 
 def snapshot(tensors: list[tuple[str, torch.Tensor]]) -> list[tuple[torch.Tensor, int]]:

@@ -19,7 +19,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from .. import record
-from ..errors import TraceError
+from ..errors import TraceError, text_of
 from ..kinds import MetaKey, Switch
 from .modules import is_script, tied_parameters
 from .recorder import Recorder
@@ -198,7 +198,10 @@ def trace_model(
             stack.enter_context(RecordingMode(rec))
             try:
                 output = model(*args, **kwargs)
-            except (Exception, SystemExit) as exc:  # the record of what ran is the product here
+            except KeyboardInterrupt:  # Ctrl-C and SIGTERM stop archviz too (the model is restored)
+                raise
+            except BaseException as exc:  # GeneratorExit, a custom BaseException: recorded like any failure;
+                # the record of what ran is the product here
                 if rec.failure is None:
                     rec.failure = record.Failure(None, type(exc).__name__, _message(exc))
                 # the line of the user's code the exception came out of (not the line that called the module)
@@ -223,7 +226,7 @@ def _message(exc: BaseException) -> str:
             if exc.code is not None
             else "the model's code called sys.exit()"
         )
-    return str(exc)
+    return text_of(exc)
 
 
 def remember_exception(exc: BaseException | None) -> None:

@@ -71,12 +71,22 @@ class ParamMeta:
 
 @dataclass(frozen=True)
 class Source:
-    """Where the user's code made a call: file relative to the model's folder, line, code."""
+    """Where the user's code made a call: file relative to the model's folder, line, code.
+
+    `site` names the exact instruction: its `line:col-end_col` span (0-based columns, as Python's
+    `co_positions` gives them; `line@offset` when Python keeps no columns), after those of the calls that
+    led to it from the enclosing module's `forward`, outermost first (`30:12-38 > 21:16-52`; a frame in
+    another file carries its file name). The same site again is the same code running again (a loop);
+    one helper called from two lines has two sites. '' when unknown (a record made before sites, a
+    definition line, the line that raised); readers then fall back to `file` and `line`. An optional
+    field: records without it load as before, and `SCHEMA_VERSION` stays.
+    """
 
     file: str
     line: int
     function: str
     code: str
+    site: str = ""
 
 
 @dataclass(frozen=True)

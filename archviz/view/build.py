@@ -306,6 +306,8 @@ class _Builder:
         step = self.rolling.step.get(c.id)
         repeat = self.loop_count[step[0]] if step is not None else 1
         if c.id in self.cell_nodes:  # an opened cell: its one step, the gates in its drill-in
+            timed = self.rolling.time_step(c.id)  # the loop over time it steps in, not a repeat of layers
+            repeat = self.loop_count[timed[0]] if timed is not None else 1
             cell = self.cells[c.id][0]
             kind, subtitle = NodeKind.CELL, f"{c.type}: one step" + (f" ×{repeat}" if repeat > 1 else "")
             inputs: tuple[str, ...] = ()

@@ -105,17 +105,25 @@ def repeat_label(trace: Trace, lp: Loop, kids: dict[str | None, list[Call]]) -> 
     names = [trace.call(cid).name for cid in lp.steps[0] if trace.call(cid).kind == CallKind.MODULE]
     lasts = [trace.call(cid).name for cid in lp.steps[-1] if trace.call(cid).kind == CallKind.MODULE]
     head = f"{name_range(names[0], lasts[-1])} ×{lp.count}"
+    first = next((trace.call(cid) for cid in lp.steps[0] if trace.call(cid).inputs), None)
+    last = next((trace.call(cid) for cid in reversed(lp.steps[-1]) if trace.call(cid).outputs), None)
+    if first is not None and last is not None:  # what goes into the first layer and comes out of the last
+        head += f" · {shape_text(first.inputs[0].shape)} → {shape_text(last.outputs[0].shape)}"
     counted = [_params(trace, kids, step) for step in lp.steps]
     each, shapes = counted[0]
     total = sum(n for n, _ in counted)
     if not total:
         return head
+    odd = [i for i, (_, s) in enumerate(counted) if s != shapes]
     differ = sorted(
         {p for _, s in counted[1:] for p in s if s.get(p) != shapes.get(p)}
         | {p for p in shapes if any(p not in s for _, s in counted[1:])}
     )
     size = f"{each:,} params each, {total:,} in all" if not differ else f"{total:,} params in all"
-    return f"{head} · {size}" + (f" · shapes differ: {', '.join(differ[:3])}" if differ else "")
+    if not differ:
+        return f"{head} · {size}"
+    layers = [trace.call(lp.steps[i][0]).name for i in odd[:3]] + (["…"] if len(odd) > 3 else [])
+    return f"{head} · {size} · {', '.join(layers)} differ{'s' if len(odd) == 1 else ''} in {', '.join(differ[:3])}"
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,9 @@ ONE = Fraction(1)
         (Origin(product=("g2", "g2"), factor=Fraction(4), exact=False), "≈4·F·F"),
         (Origin(terms=(("g9", Fraction(1, 4)),)), "x.size(2)/4"),
         (Origin(terms=(("g8", ONE),)), "g8"),
+        # a packed batch's length follows the lengths' values: a fit over B and T is no derivation
+        (Origin(terms=(("g0", Fraction(7)), ("g1", ONE)), offset=Fraction(-9)), "f(B, T)"),
+        (Origin(terms=(("g1", ONE), ("g3", ONE)), offset=Fraction(1)), "f(T, S)"),
     ],
 )
 def test_describe(origin: Origin, text: str) -> None:

@@ -323,3 +323,66 @@ def test_a_lazy_layer_is_traced_after_it_made_its_weights(tmp_path):
     assert result.exit_code == 0, result.stderr
     text = svg_text(tmp_path / "o" / "lazy.svg")
     assert "[3, 5]" in text and "[3, 8]" in text and "params 48" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# found by an audit after round two
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["0", "5", "'bye\\x1b[31m'"])
+def test_summary_says_the_model_called_sys_exit(tmp_path, code):
+    path = net(tmp_path, f"sys.exit({code})\n        return h", head="import sys\n")
+    err = check_message(run("summary", path), 1, "net.py:", "sys.exit(")
+    assert "\x1b" not in err  # the escape code is shown, not sent to the terminal
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e12", "-1"])
+def test_timeout_must_be_a_finite_number_of_seconds(tmp_path, value):
+    for command in ("render", "doctor", "summary"):
+        check_message(run(command, GRU, "--timeout", value), 2, "--timeout")
+
+
+@pytest.mark.parametrize(
+    ("raised", "shown"),
+    [
+        ("GeneratorExit()", "GeneratorExit"),
+        ("Odd('odd')", "Odd: odd"),
+        ("BadStr()", "could not be read"),
+    ],
+)
+def test_any_exception_from_forward_is_a_failure_drawn_at_its_line(tmp_path, raised, shown):
+    head = (
+        "class Odd(BaseException):\n    pass\n\n\n"
+        "class BadStr(Exception):\n    def __str__(self):\n        raise RuntimeError('no text')\n\n\n"
+    )
+    path = net(tmp_path, f"raise {raised}", head=head)
+    err = check_message(
+        run("render", path, "-o", tmp_path / "out"), 1, f"net.py:{line_of(path, f'raise {raised}')}", shown
+    )
+    assert "partial diagram written" in err and (tmp_path / "out" / "net.svg").is_file()
+
+
+def test_standard_output_that_cannot_be_written(tmp_path):
+    closed = net(tmp_path, "os.close(1)\n        return h", head="import os\n")
+    done = cli("render", closed, "-o", tmp_path / "a")
+    assert done.returncode == 1 and "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert "could not write to standard output" in done.stderr and (tmp_path / "a" / "net.svg").is_file()
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "archviz", "render", GRU, "-o", tmp_path / "b"],
+            stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    assert done.returncode == 1 and "No space left on device" in done.stderr and "Traceback" not in done.stderr
+    # a reader that goes away: quietly, as SIGPIPE would end it
+    shell = f"{sys.executable} -m archviz render {GRU} -o {tmp_path / 'c'} | true; echo ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "141" and "Traceback" not in done.stderr and "Error" not in done.stderr
+
+
+def test_timeout_also_bounds_the_doctors_runs(tmp_path):
+    path = net(tmp_path, "time.sleep(1000)\n        return h", head="import time\n")
+    started = time.monotonic()
+    done = cli("render", path, "-o", tmp_path / "out", "--timeout", "2", timeout=60)
+    assert done.returncode == 1 and "--timeout" in done.stderr
+    assert time.monotonic() - started < 30  # the pass the limit stopped is not run again

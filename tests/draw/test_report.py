@@ -32,6 +32,7 @@ from archviz.analysis import annotate
 from archviz.analysis.saturation import gate_spreads
 from archviz.app import trace_file
 from archviz.cli import main
+from archviz.draw.html.embed import size_text
 from archviz.draw.html.resources import templates_dir
 from archviz.kinds import CallKind
 from archviz.load import loader, userfile
@@ -857,3 +858,20 @@ def test_calls_inside_one_box_are_one_row_each_module(tmp_path):
     assert rows["q"][2:5] == ["×6", "[2, 1, 8]", "[2, 1, 8]"]
     assert rows["k"][2:5] == ["×6", "[2, 1, 8] … [2, 6, 8]", "[2, 1, 8] … [2, 6, 8]"]
     assert len(rows) == 3  # the model, q and k
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 bytes"),
+        (1, "1 byte"),
+        (1023, "1023 bytes"),
+        (1024, "1 KB"),
+        (17_300, "16.9 KB"),
+        (1_048_575, "1 MB"),  # not `1024 KB`: a unit is never shown at 1024 or more
+        (67_108_864, "64 MB"),
+        (26_955_000_000, "25.1 GB"),
+    ],
+)
+def test_sizes_read_as_people_write_them(size: int, text: str) -> None:
+    assert size_text(size) == text

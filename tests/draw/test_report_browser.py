@@ -644,6 +644,50 @@ def test_wheel_scrolls_the_page_and_ctrl_wheel_zooms_within_bounds(open_report):
     r.assert_clean()
 
 
+def test_a_click_in_the_diagram_hands_it_the_plain_wheel(open_report):
+    """The toolbar says so: after a click on the diagram the plain wheel zooms it; a click outside gives
+    the wheel back to the page."""
+    r = open_report("gru")
+    r.page.evaluate("() => document.getElementById('diagram').scrollIntoView({block: 'center'})")
+    box = r.page.locator("#diagram").bounding_box()
+    assert box is not None
+    r.page.mouse.click(box["x"] + 8, box["y"] + box["height"] - 8)  # an empty corner
+    before_view, before_scroll = r.view_box(), r.page.evaluate("() => scrollY")
+    wheel_over_diagram(r, -100, times=2)
+    assert r.view_box()[2] < before_view[2] and r.page.evaluate("() => scrollY") == before_scroll
+    r.page.mouse.click(5, 5)  # outside: the page scrolls again
+    zoomed = r.view_box()
+    wheel_over_diagram(r, 200)
+    r.page.wait_for_timeout(200)
+    assert r.view_box() == zoomed and r.page.evaluate("() => scrollY") > before_scroll
+    assert r.page.evaluate("() => document.querySelector('#diagram svg').tabIndex") == -1  # no extra tab stop
+    r.assert_clean()
+
+
+def test_clicking_a_box_too_small_to_read_zooms_to_it(open_big):
+    r = open_big("llama_7b")
+    r.page.click("#zoom-fit")
+    target = r.page.evaluate(
+        """() => Array.from(document.querySelectorAll('#diagram svg g.node[role=button]'))
+                      .map(g => g.id).find(id => id.startsWith('call'))"""
+    )
+    assert box_title_px(r, target) < body_px(r) / 2  # the whole 7B: boxes are specks
+    r.page.evaluate(
+        "id => document.querySelector('#diagram svg').getElementById(id).dispatchEvent("
+        "new MouseEvent('click', {bubbles: true}))",
+        target,
+    )
+    assert box_title_px(r, target) >= body_px(r) * 0.95 and inside_frame(r, target)
+    before = r.view_box()
+    r.page.evaluate(
+        "id => document.querySelector('#diagram svg').getElementById(id).dispatchEvent("
+        "new MouseEvent('click', {bubbles: true}))",
+        target,
+    )
+    assert r.view_box() == before  # readable already: a second click leaves the view alone
+    r.assert_clean()
+
+
 def test_drag_pans(open_report):
     r = open_report("gru")
     before = r.view_box()
@@ -836,6 +880,16 @@ def test_print_is_the_whole_diagram_and_the_tables_with_no_blank_page(open_repor
     assert whole != home or name == "gru"  # the screen view was left as it was
     # each slice is at most a page high for the page width
     assert all(s[3] <= s[2] * 1.3 + 0.01 for s in slices)
+    # and no cut runs through a box (frames of modules and loops may be cut; boxes and labels are not)
+    spans = r.page.evaluate(
+        """() => { const svg = document.querySelector('#diagram svg'); const outer = svg.getScreenCTM();
+                   return Array.from(svg.querySelectorAll('g.node')).map(g => {
+                       const b = g.getBBox(); const m = outer.inverse().multiply(g.getScreenCTM());
+                       return [m.d * b.y + m.f, m.d * (b.y + b.height) + m.f]; }); }"""
+    )
+    cuts = [s[1] for s in slices[1:]]
+    crossed = [(c, sp) for c in cuts for sp in spans if sp[0] + 0.5 < c < sp[1] - 0.5]
+    assert not crossed, crossed[:3]
     if name == "llama_7b":
         assert len(slices) >= 2 and len(zoomed) <= len(slices) + 4
     r.assert_clean()

@@ -99,7 +99,11 @@ def shape_clash(ctx: Context) -> list[Finding]:
         return [layer]
     pairs = _clashes(c)
     shapes = " and ".join(shape_text(t.shape) for t in c.inputs[:3])
-    what = f"{c.type} '{c.name}'" if c.kind == CallKind.MODULE else f"{op_of(c)}"
+    what = (
+        f"{c.type} '{c.name}'" if c.kind == CallKind.MODULE and c.name
+        else f"the model ({c.type})" if c.kind == CallKind.MODULE
+        else op_of(c)
+    )  # fmt: skip
     if not pairs:
         return [
             finding(

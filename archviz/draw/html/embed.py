@@ -43,8 +43,11 @@ def script_json(value: Any) -> Markup:
 
 def size_text(n: float) -> str:
     """`512 bytes`, `3.4 KB`, `96.1 MB`, `25.1 GB` (powers of 1024, three significant digits)."""
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}" if n < 100 else f"{n:.0f} {unit}"
+    if n < 1024:
+        return "1 byte" if n == 1 else f"{n:.0f} bytes"
+    for unit in ("KB", "MB", "GB", "TB"):
         n /= 1024
+        shown = f"{n:.3g}" if n < 100 else f"{n:.0f}"
+        if float(shown) < 1024 or unit == "TB":  # 1,048,575 bytes is `1 MB`, not `1024 KB`
+            return f"{shown} {unit}"
     return f"{n:.0f} TB"
