@@ -102,12 +102,12 @@ class _Cell:
             return None
         if p in self.ids:
             return p
+        for own in self.root.inputs:  # (a model input handed straight to the cell included)
+            if own.tid == t.tid:
+                return "in:" + own.path
         if p == INPUT_PRODUCER or not is_call_id(p):
             return None
         call = self.trace.call(p)
-        for own in self.root.inputs:
-            if own.tid == t.tid:
-                return "in:" + own.path
         if call.bookkeeping and call.inputs:
             return self.resolve(call.inputs[0], depth + 1)
         for out in call.outputs:

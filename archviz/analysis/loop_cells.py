@@ -26,6 +26,9 @@ def _index(call_id: str) -> int:
     return int(call_id[5:])
 
 
+_POSITION = re.compile(r"output\[(\d+)\]$")  # one element of a returned tuple, not deeper
+
+
 def _name(trace: Trace, t: TensorMeta, fallback: str) -> str:
     """The variable a tensor was bound to where it was made (`h`, `c`, `gates`), else `fallback`."""
     if not is_call_id(t.producer):
@@ -35,6 +38,11 @@ def _name(trace: Trace, t: TensorMeta, fallback: str) -> str:
     targets = custom_cells.assigned_names(code)
     if len(targets) == 1:
         return targets[0]
+    if len(targets) > 1:  # `h, c = self.lstm(x, (h, c))`: the name unpacked at this output's position
+        path = next((o.path for o in producer.outputs if o.tid == t.tid), "")
+        m = _POSITION.match(path)
+        if m and int(m[1]) < len(targets):
+            return targets[int(m[1])]
     loop = _FOR.match(code)
     return loop[1] if loop else fallback
 

@@ -199,6 +199,7 @@ def _model_mode(r: _Request) -> Trace | NoModel:
             found = loader.load(r.path, model=r.model, inputs=r.inputs, vocab=r.vocab, device=r.device)
         except LoadError as exc:
             load_error = exc
+            during_import.failed(exc.__cause__)  # a call the file's top level made: where it raised
     if load_error is not None:
         if during_import.trace is not None and during_import.trace.failure is not None:
             capture.remember_exception(load_error.__cause__)
@@ -235,6 +236,7 @@ def _script_mode(r: _Request, no_model: NoModel | None) -> Trace:
             userfile.run_script(r.path)
         except LoadError as exc:  # a partial trace of the failing call is still worth drawing
             script_error = exc
+            running.failed(exc.__cause__)
     if running.called is not None:
         r.kept.append(Live(running.called[0], running.called[1], {}))
     if running.trace is not None and (script_error is None or running.trace.failure is not None):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Any, Self
 
 import torch
@@ -12,7 +13,7 @@ from .. import record
 from .modules import tied_parameters
 from .recorder import Recorder
 from .sourceloc import SourceFinder
-from .tracer import RecordingMode, exclusive, hook_all, keep_model_state, trace_fields
+from .tracer import RecordingMode, exclusive, hook_all, keep_model_state, message, trace_fields
 
 
 class ScriptCapture:
@@ -113,5 +114,21 @@ class ScriptCapture:
             return  # a recursive call of the root module inside itself
         self.rec.module_post(module, output, args)
         self.output = output
+        self.done = self.rec.closed = True
+        self._stop_recording()
+
+    def failed(self, exc: BaseException | None) -> None:
+        """The script raised (or called `sys.exit`) while the recorded call ran: record where, as model mode
+        does — the line that raised, and a failure on the call even when torch skipped its post-hooks
+        (it runs them for an `Exception` only, not for `SystemExit`)."""
+        if exc is None or self.root is None or not self.rec.calls:
+            return
+        if self.rec.failure is None and not self.done:
+            root = self.rec.calls[0]
+            root["error"] = f"{type(exc).__name__}: {message(exc)}"
+            self.rec.failure = record.Failure(root["id"], type(exc).__name__, message(exc))
+        if self.rec.failure is not None and self.rec.failure.raised_at is None:
+            raised_at = self.rec.finder.raised_at(exc.__traceback__)
+            self.rec.failure = dataclasses.replace(self.rec.failure, raised_at=raised_at)
         self.done = self.rec.closed = True
         self._stop_recording()

@@ -203,7 +203,7 @@ def trace_model(
             except BaseException as exc:  # GeneratorExit, a custom BaseException: recorded like any failure;
                 # the record of what ran is the product here
                 if rec.failure is None:
-                    rec.failure = record.Failure(None, type(exc).__name__, _message(exc))
+                    rec.failure = record.Failure(None, type(exc).__name__, message(exc))
                 # the line of the user's code the exception came out of (not the line that called the module)
                 raised_at = rec.finder.raised_at(exc.__traceback__)
                 rec.failure = dataclasses.replace(rec.failure, raised_at=raised_at)
@@ -218,7 +218,7 @@ def trace_model(
         return rec.freeze(**fields)
 
 
-def _message(exc: BaseException) -> str:
+def message(exc: BaseException) -> str:
     """The text of a failure; `sys.exit(5)` in forward says so (its own text would be just `5`)."""
     if isinstance(exc, SystemExit):
         return (

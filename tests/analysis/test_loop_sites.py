@@ -313,3 +313,14 @@ def test_sites_round_trip_and_records_without_them_still_load() -> None:
     old = record.Trace.from_json(json.dumps(data))
     assert all(c.source is None or c.source.site == "" for c in old.calls)
     assert [lp.count for lp in loops.find_loops(old, lambda c: not c.bookkeeping).loops] == [4]  # by line
+
+
+def test_the_drill_in_of_a_loop_in_forward_names_each_state_and_reads_the_input() -> None:
+    """`h, c = self.lstm(...)`: two states, each named by its position, each with its own back edge; and the
+    model input the step slices is wired to the slice."""
+    trace = _trace(MogrifierLSTM(), torch.randn(2, 3, 6))
+    (cell,) = [c for c in trace.cells if c.custom]
+    assert sorted(n.id for n in cell.nodes if n.kind == "output") == ["out:c", "out:h"]  # not one merged "state"
+    assert {(e.src, e.dst) for e in cell.edges if e.back} == {("out:h", "in:h"), ("out:c", "in:c")}
+    assert [e.dst for e in cell.edges if e.src == "in:args[0]"] == ["call-0006"]  # x feeds the slice x[:, t]
+    assert trace.call("call-0006").name == "__getitem__"

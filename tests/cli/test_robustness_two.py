@@ -386,3 +386,39 @@ def test_timeout_also_bounds_the_doctors_runs(tmp_path):
     done = cli("render", path, "-o", tmp_path / "out", "--timeout", "2", timeout=60)
     assert done.returncode == 1 and "--timeout" in done.stderr
     assert time.monotonic() - started < 30  # the pass the limit stopped is not run again
+
+
+SCRIPT = (
+    HEADER
+    + """
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+
+    def forward(self, x):
+        h = self.a(x)
+        BODY
+
+
+GUARD
+    Net()(torch.randn(2, 4))
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "guard", "options", "shown"),
+    [
+        ("raise ValueError('v')", 'if __name__ == "__main__":', ["--script"], "ValueError: v"),
+        ("raise ValueError('v')", "if True:", [], "ValueError: v"),  # a pasted script: no __main__ guard
+        ("sys.exit(5)", 'if __name__ == "__main__":', ["--script"], "sys.exit(5)"),
+    ],
+)
+def test_a_script_fails_at_the_line_that_raised_and_is_drawn(tmp_path, body, guard, options, shown):
+    path = write(tmp_path, "s.py", "import sys\n" + SCRIPT.replace("BODY", body).replace("GUARD", guard))
+    raised = line_of(path, body)
+    err = check_message(run("render", path, "-o", tmp_path / "out", *options), 1, f"s.py:{raised}", shown)
+    assert f"s.py:{line_of(path, 'Net()(torch')}" not in err  # not the line that called the model
+    assert "partial diagram written" in err and (tmp_path / "out" / "s.svg").is_file()
