@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from . import app
@@ -42,8 +43,10 @@ def _target(
     if isinstance(target, (str, os.PathLike)):
         found = app.trace_file(str(target), grad=grad, **load)
         return _examined(found, options), found.stem
+    started = time.perf_counter()
     record = trace(target, *args, grad=grad, **kwargs)
-    live = app.Target(record, "", app.Live(target, args, kwargs, {}))
+    seconds = time.perf_counter() - started  # what the doctor's runs are budgeted by
+    live = app.Target(record, "", app.Live(target, args, kwargs, {}, seconds))
     return _examined(live, options), app.safe_stem(type(target).__name__)
 
 

@@ -23,7 +23,6 @@ token 0 of the last hidden state.
 from __future__ import annotations
 
 import math
-import time
 
 import torch
 from torch import Tensor, nn
@@ -220,13 +219,6 @@ def example_inputs() -> dict[str, Tensor]:
 
 
 if __name__ == "__main__":
-    model = build_model()
-    kwargs = example_inputs()
-    with torch.no_grad():
-        start = time.perf_counter()
-        out = model(**kwargs)
-        elapsed = time.perf_counter() - start
-    for name, value in out.items():
-        print(f"{name}: {tuple(value.shape)}")
-    print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
-    print(f"forward: {elapsed * 1000:.1f} ms")
+    from smoke import main
+
+    main(build_model, example_inputs)

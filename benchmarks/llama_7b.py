@@ -24,7 +24,6 @@ and the gated MLP silu(gate) ⊙ up → down.
 from __future__ import annotations
 
 import math
-import time
 
 import torch
 import torch.nn.functional as F
@@ -163,12 +162,6 @@ def example_inputs() -> tuple[Tensor]:
 
 
 if __name__ == "__main__":
-    model = build_model()
-    args = example_inputs()
-    with torch.no_grad():
-        start = time.perf_counter()
-        logits = model(*args)
-        elapsed = time.perf_counter() - start
-    print(f"logits: {tuple(logits.shape)} on {logits.device}")
-    print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
-    print(f"forward: {elapsed * 1000:.1f} ms")
+    from smoke import main
+
+    main(build_model, example_inputs)

@@ -24,8 +24,6 @@ rejoins it with a multiply (a gate); spatial size 224 → 112 → 56 → 28 → 
 
 from __future__ import annotations
 
-import time
-
 import torch
 from torch import Tensor, nn
 
@@ -156,12 +154,6 @@ def example_inputs() -> Tensor:
 
 
 if __name__ == "__main__":
-    model = build_model()
-    x = example_inputs()
-    with torch.no_grad():
-        start = time.perf_counter()
-        logits = model(x)
-        elapsed = time.perf_counter() - start
-    print(f"logits: {tuple(logits.shape)}")
-    print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
-    print(f"forward: {elapsed * 1000:.1f} ms")
+    from smoke import main
+
+    main(build_model, example_inputs)

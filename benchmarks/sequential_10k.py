@@ -12,8 +12,6 @@ into a single Linear → ReLU pair with a repeat count of 5,000.
 
 from __future__ import annotations
 
-import time
-
 import torch
 from torch import Tensor, nn
 
@@ -36,13 +34,6 @@ def example_inputs() -> Tensor:
 
 
 if __name__ == "__main__":
-    model = build_model()
-    x = example_inputs()
-    with torch.no_grad():
-        start = time.perf_counter()
-        y = model(x)
-        elapsed = time.perf_counter() - start
-    print(f"output: {tuple(y.shape)}")
-    print(f"modules in the Sequential: {len(model):,}")
-    print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
-    print(f"forward: {elapsed * 1000:.1f} ms")
+    from smoke import main
+
+    print(f"modules in the Sequential: {len(main(build_model, example_inputs)):,}")

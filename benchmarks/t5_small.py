@@ -27,7 +27,6 @@ decoder block. The head multiplies by d_model ** -0.5 and reuses the `shared` we
 from __future__ import annotations
 
 import math
-import time
 
 import torch
 import torch.nn.functional as F
@@ -310,12 +309,6 @@ def example_inputs() -> tuple[Tensor, Tensor]:
 
 
 if __name__ == "__main__":
-    model = build_model()
-    args = example_inputs()
-    with torch.no_grad():
-        start = time.perf_counter()
-        logits = model(*args)
-        elapsed = time.perf_counter() - start
-    print(f"logits: {tuple(logits.shape)}")
-    print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
-    print(f"forward: {elapsed * 1000:.1f} ms")
+    from smoke import main
+
+    main(build_model, example_inputs)

@@ -21,7 +21,7 @@ from test_robustness import GRU, HEADER, LINEAR_MODEL, check_message, files_in, 
 import archviz.app.files
 from archviz.app import docs
 
-NET = (
+NET_CLASS = (
     HEADER
     + """
 
@@ -33,7 +33,11 @@ class Net(nn.Module):
     def forward(self, x):
         h = self.a(x)
         BODY
-
+"""
+)
+NET = (
+    NET_CLASS
+    + """
 
 def build_model():
     return Net()
@@ -389,18 +393,8 @@ def test_timeout_also_bounds_the_doctors_runs(tmp_path):
 
 
 SCRIPT = (
-    HEADER
+    NET_CLASS
     + """
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.a = nn.Linear(4, 4)
-
-    def forward(self, x):
-        h = self.a(x)
-        BODY
-
 
 GUARD
     Net()(torch.randn(2, 4))

@@ -173,8 +173,9 @@ class Opened:
         self.page.locator(f'#diagram svg g.node[id="{element}"]').click(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture
-def open_report(browser, reports):
+def _opener(browser, files: dict[str, Path]):
+    """A function that opens one of `files` (by name, with an optional #fragment) in a new page; the pages
+    are closed when the generator ends."""
     pages = []
 
     def go(name: str, fragment: str = "") -> Opened:
@@ -182,12 +183,17 @@ def open_report(browser, reports):
         page.set_default_timeout(TIMEOUT_MS)
         pages.append(page)
         opened = Opened(page)
-        page.goto(reports[name].as_uri() + (f"#{fragment}" if fragment else ""), wait_until="load")
+        page.goto(files[name].as_uri() + (f"#{fragment}" if fragment else ""), wait_until="load")
         return opened
 
     yield go
     for page in pages:
         page.context.close()
+
+
+@pytest.fixture
+def open_report(browser, reports):
+    yield from _opener(browser, reports)
 
 
 def real_call(name: str, path: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -243,19 +249,7 @@ def big_reports(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture
 def open_big(browser, big_reports):
-    pages = []
-
-    def go(name: str, fragment: str = "") -> Opened:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(TIMEOUT_MS)
-        pages.append(page)
-        opened = Opened(page)
-        page.goto(big_reports[name].as_uri() + (f"#{fragment}" if fragment else ""), wait_until="load")
-        return opened
-
-    yield go
-    for page in pages:
-        page.context.close()
+    yield from _opener(browser, big_reports)
 
 
 VIEW_BOX = (
