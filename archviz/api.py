@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 from . import app
@@ -16,7 +15,8 @@ display.register()  # records and view graphs show their diagrams in Jupyter
 
 
 def trace(model: Any, *args: Any, grad: bool = False, strict: bool = False, **kwargs: Any) -> Trace:
-    """Trace `model(*args, **kwargs)` once and return the record, gate wiring included.
+    """Trace `model(*args, **kwargs)` once and return the record, gate wiring and the doctor's findings
+    included (the record `archviz.render` would draw).
 
     The model is left as it was (no hooks, same training flags). In Jupyter the returned record
     displays as a one-line summary above its diagram; when the forward pass raised, the record holds
@@ -29,33 +29,19 @@ def trace(model: Any, *args: Any, grad: bool = False, strict: bool = False, **kw
 
     `grad` and `strict` are archviz's own keywords, not passed to the model.
     """
-    record = app.with_gates(app.trace_live(model, args, kwargs, grad=grad), app.Options())
-    if strict and record.failure is not None:
-        raise TraceError(app.failure_message(record, [])) from app.last_exception()
-    return record
+    options = app.Options(formats=(), load=app.LoadOptions(grad=grad))
+    result = app.run(app.Source.live(model, args, kwargs), options)
+    if strict and result.trace.failure is not None:
+        raise TraceError(app.failure_message(result.trace, [])) from result.exception
+    return result.trace
 
 
-def _target(
-    target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], load: dict[str, Any], grad: bool, options: app.Options
-) -> tuple[Trace, str]:
+def _source(target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> app.Source:
     if isinstance(target, Trace):
-        return target, app.safe_stem(target.model_name)
+        return app.Source.of(target)
     if isinstance(target, (str, os.PathLike)):
-        found = app.trace_file(str(target), grad=grad, **load)
-        return _examined(found, options), found.stem
-    started = time.perf_counter()
-    record = trace(target, *args, grad=grad, **kwargs)
-    seconds = time.perf_counter() - started  # what the doctor's runs are budgeted by
-    live = app.Target(record, "", app.Live(target, args, kwargs, {}, seconds))
-    return _examined(live, options), app.safe_stem(type(target).__name__)
-
-
-def _examined(target: app.Target, options: app.Options) -> Trace:
-    """The record with its gates and the doctor's findings, as `archviz render` draws it."""
-    from .app import doctor as doctoring
-
-    target.trace = app.with_gates(target.trace, options)
-    return doctoring.for_render(target, None, target.path or "model.py").trace
+        return app.Source.file(target)
+    return app.Source.live(target, args, kwargs)
 
 
 def render(
@@ -72,6 +58,7 @@ def render(
     direction: str = "TB",
     theme: str = "light",
     grad: bool = False,
+    doctor: bool = False,
     **kwargs: Any,
 ) -> list[str]:
     """Write the same files as `archviz render` and return their paths.
@@ -84,13 +71,23 @@ def render(
         model, inputs: as `--model` and `--input` when `target` is a file.
         depth, unroll, gates, direction, theme: the view, as on the command line.
         grad: trace with autograd on, as `--grad` (default off, as under `torch.no_grad()`).
+        doctor: as `--doctor`: also trace the model with grown inputs, so the report says where every
+            size comes from.
     """
-    chosen = app.parse_formats(formats if isinstance(formats, str) else ",".join(formats))
     options = app.Options(
-        formats=chosen, depth=depth, unroll=unroll, gates=gates, direction=Layout(direction.upper()), theme=Theme(theme)
+        formats=app.parse_formats(formats),
+        depth=depth,
+        unroll=unroll,
+        gates=gates,
+        direction=Layout(direction.upper()),
+        theme=Theme(theme),
+        doctor=doctor,
+        name=name,
+        load=app.LoadOptions(model=model, inputs=tuple(inputs), grad=grad),
     )
-    record, stem = _target(target, args, kwargs, {"model": model, "inputs": tuple(inputs)}, grad, options)
-    return app.write(record, name or stem, str(out), options).paths
+    sink = app.FolderSink(str(out))
+    app.run(_source(target, args, kwargs), options, sink)
+    return sink.paths
 
 
 def report(target: Any, *args: Any, out: str | os.PathLike[str] = "archviz-out", **options: Any) -> str:

@@ -18,11 +18,9 @@ from typing import Any, TypeVar
 import click
 
 from . import app
-from .app import check as checking
 from .app.progress import Progress
-from .errors import ArchvizError
+from .errors import ArchvizError, TraceError
 from .kinds import GatesMode, Layout, OpsMode, Severity, Theme
-from .record import Trace
 from .record.text import printable
 from .version import __version__
 
@@ -113,22 +111,48 @@ def _loading_options(fn: F) -> F:
     for option in reversed(
         [
             click.argument("path", type=click.Path(dir_okay=True, path_type=str)),
-            click.option("--model", "model", metavar="NAME",
-                         help="Name in the file: a module, a class or a builder function."),
-            click.option("--input", "inputs", multiple=True, metavar="SPEC",
-                         help="Input tensor, e.g. 3x5x10, long:8x20 (repeatable)."),
-            click.option("--vocab", type=click.IntRange(min=1), default=100, show_default=True,
-                         help="Upper bound for random integer inputs."),
+            click.option(
+                "--model", "model", metavar="NAME", help="Name in the file: a module, a class or a builder function."
+            ),
+            click.option(
+                "--input",
+                "inputs",
+                multiple=True,
+                metavar="SPEC",
+                help="Input tensor, e.g. 3x5x10, long:8x20 (repeatable).",
+            ),
+            click.option(
+                "--vocab",
+                type=click.IntRange(min=1),
+                default=100,
+                show_default=True,
+                help="Upper bound for random integer inputs.",
+            ),
             click.option("--script", is_flag=True, help="Run the file as a script and record its first module call."),
-            click.option("--call", "call", type=click.IntRange(min=1), default=1, show_default=True,
-                         help="In script mode, record the N-th top-level call."),
-            click.option("--device", default=None, metavar="DEVICE",
-                         help="Build model and inputs on DEVICE; meta = shapes only, no memory."),
-            click.option("--timeout", type=_Seconds(min=0, max=1e6, min_open=True), default=None, metavar="S",
-                         help="Stop the model's code after S seconds; what ran is drawn. Default: no limit."),
+            click.option(
+                "--call",
+                "call",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="In script mode, record the N-th top-level call.",
+            ),
+            click.option(
+                "--device",
+                default=None,
+                metavar="DEVICE",
+                help="Build model and inputs on DEVICE; meta = shapes only, no memory.",
+            ),
+            click.option(
+                "--timeout",
+                type=_Seconds(min=0, max=1e6, min_open=True),
+                default=None,
+                metavar="S",
+                help="Stop the model's code after S seconds; what ran is drawn. Default: no limit.",
+            ),
             click.option("--debug", is_flag=True, help="Show full tracebacks, for bug reports."),
         ]
-    ):  # fmt: skip
+    ):
         fn = option(fn)
     return fn
 
@@ -165,6 +189,43 @@ def main() -> None:
     """
 
 
+def _settle(path: str) -> None:
+    """Check the model file (a wrong path is said at once), then get the process ready for one command."""
+    app.check_path(path)
+    app.settle_process()
+
+
+def _load(params: dict[str, Any]) -> app.LoadOptions:
+    """The loading options of a command's parameters (`--model`, `--input`, … `--timeout`)."""
+    return app.LoadOptions(
+        model=params["model"],
+        inputs=params["inputs"],
+        vocab=params["vocab"],
+        script=params["script"],
+        call=params["call"],
+        device=params["device"],
+        grad=params.get("grad", False),
+        timeout=params["timeout"],
+    )
+
+
+def _render_options(params: dict[str, Any]) -> app.Options:
+    """`archviz render`'s parameters as the one options value every front end builds."""
+    return app.Options(
+        formats=app.parse_formats(params["formats"]),
+        depth=params["depth"],
+        unroll=params["unroll"],
+        ops=OpsMode(params["ops"]),
+        direction=Layout(params["direction"].upper()),
+        gates=params["gates"],
+        theme=Theme(params["theme"]),
+        max_nodes=params["max_nodes"],
+        doctor=params["doctor"],
+        dims=params["dims"],
+        load=_load(params),
+    )
+
+
 @main.command()
 @_loading_options
 @click.option("-o", "--out", "out", default="archviz-out", show_default=True, help="Output folder.")
@@ -189,80 +250,87 @@ def main() -> None:
 )
 @click.option("--theme", type=_choice(Theme), default=Theme.LIGHT.value, show_default=True)
 @click.option(
-    "--max-nodes", type=click.IntRange(min=1), default=400, show_default=True,
+    "--max-nodes",
+    type=click.IntRange(min=1),
+    default=400,
+    show_default=True,
     help="Above this, collapse depth automatically.",
-)  # fmt: skip
+)
 @click.option(
-    "--gates", default=GatesMode.AUTO.value, show_default=True, metavar="auto|all|none|PATH,...",
+    "--gates",
+    default=GatesMode.AUTO.value,
+    show_default=True,
+    metavar="auto|all|none|PATH,...",
     help="Recurrent cells drawn open: auto (custom cells), all (also nn.LSTM/GRU/RNN), none, or module paths.",
-)  # fmt: skip
+)
 @click.option(
-    "--grad", is_flag=True,
+    "--grad",
+    is_flag=True,
     help="Trace with autograd on (default: off, as under torch.no_grad(); training-only branches such as "
     "activation checkpointing then run as they do in training).",
-)  # fmt: skip
-@click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr; errors only.")
 @click.option(
-    "--dims", default=None, metavar="auto|NAME=AXES;…",
-    help="Draw shapes with axis names, [B=4, T=12, 64]: auto (from the modules) or e.g. 'input_ids=B,T'.",
-)  # fmt: skip
+    "--doctor",
+    is_flag=True,
+    help="Also run the model with each input axis grown, so the report says where every size comes from "
+    "(as `archviz doctor` does; the model then runs more than once).",
+)
 @click.option(
-    "--check", is_flag=True,
+    "--dims",
+    default=None,
+    metavar="auto|NAME=AXES;…",
+    help="Draw shapes with axis names, [B=4, T=12, 64]: auto (from the modules) or e.g. 'input_ids=B,T' "
+    "(implies --doctor).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
     help="Write nothing; exit 1 naming each file in the output folder that rendering would change or create.",
-)  # fmt: skip
+)
 @_handle_errors
-def render(
-    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
-    timeout: float | None, debug: bool, out: str, formats: str, depth: int | None, unroll: bool, ops: str,
-    direction: str, theme: str, max_nodes: int, gates: str, grad: bool, quiet: bool, dims: str | None, check: bool,
-) -> None:  # fmt: skip
+def render(**params: Any) -> None:
     """Trace PATH's model and write its diagram and HTML report (svg,html by default) into the output folder."""
-    options = app.Options(
-        formats=app.parse_formats(formats), depth=depth, unroll=unroll, ops=OpsMode(ops),
-        direction=Layout(direction.upper()), gates=gates, theme=Theme(theme), max_nodes=max_nodes,
-    )  # fmt: skip
-    progress = Progress(enabled=not quiet)
-    with progress.stage("tracing"):
-        target = app.trace_file(
-            path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, grad=grad,
-            timeout=timeout,
-        )  # fmt: skip
-    with progress.stage("finding gates and loops"):
-        target.trace = app.with_gates(target.trace, options)  # `--gates` paths checked and opened
-    with progress.stage("checking sizes"):
-        trace, dims_view, hint = _doctor(target, dims, path, timeout)
-    if check:
-        _check(trace, target.stem, out, options, progress, debug, dims_view)
-        return
-    result = app.write(trace, target.stem, out, options, stage=progress.stage, dims=dims_view)
-    for note in result.notes:
-        click.echo(f"archviz: {note}", err=True)
-    for p in result.paths:
-        _out(p)
-    _exit_if_failed(result.trace or target.trace, result.paths, debug, hint)
-    if hint:
-        click.echo(f"archviz: {hint}", err=True)
-
-
-def _doctor(
-    target: app.Target, dims: str | None, path: str, timeout: float | None
-) -> tuple[Trace, app.Dims | None, str | None]:
-    """The record with the doctor's findings, the sizes for the diagram and report, and render's hint."""
     from .app import doctor as doctoring
 
-    checked = doctoring.for_render(target, dims, path, timeout)
-    if checked.failed:
-        click.echo(f"archviz: {checked.failed}; drawn without it", err=True)
-    return checked.trace, checked.dims, checked.hint
+    options = _render_options(params)
+    doctoring.parse_dims(options.dims)  # a usage mistake is said before the model runs
+    _settle(params["path"])
+    progress = Progress(enabled=not params["quiet"])
+    out = params["out"]
+    sink: app.MemorySink | app.FolderSink = app.MemorySink() if params["check"] else app.FolderSink(out)
+    result = app.run(app.Source.file(params["path"]), options, sink, stage=progress.stage)
+    say = _Say(quiet=params["quiet"])
+    if result.doctor_failed:
+        say.note(f"{result.doctor_failed}; drawn without it")
+    for note in result.notes:
+        say.note(note)
+    if isinstance(sink, app.MemorySink):
+        _report_check(app.check(sink.files, out), out, result, params["debug"], say)
+        return
+    for p in sink.paths:
+        _out(p)
+    _exit_if_failed(result, sink.paths, params["debug"], say)
+    if result.hint:
+        say.note(result.hint)
 
 
-def _check(
-    trace: Trace, stem: str, out: str, options: app.Options, progress: Progress, debug: bool, dims: app.Dims | None
-) -> None:
+class _Say:
+    """Notes on stderr (`archviz: …`), none with `-q`; errors are always said."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(f"archviz: {text}", err=True)
+
+    def error(self, text: str) -> None:
+        click.echo(f"archviz: {text}", err=True)
+
+
+def _report_check(checked: app.Checked, out: str, result: app.Result, debug: bool, say: _Say) -> None:
     """`render --check`: one line per file that would change or be created; exit 1 if there is any."""
-    checked = checking.check(trace, stem, out, options, stage=progress.stage, dims=dims)
-    for note in checked.notes:
-        click.echo(f"archviz: {note}", err=True)
     for p in checked.changed:
         _out(f"would change: {p}")
     for p in checked.missing:
@@ -270,25 +338,25 @@ def _check(
     counts = [f"{len(checked.changed)} would change"] if checked.changed else []
     counts += [f"{len(checked.missing)} missing"] if checked.missing else []
     click.echo(f"archviz: {', '.join([*counts, f'{len(checked.same)} up to date'])} in {out}", err=True)
-    _exit_if_failed(checked.trace or trace, [], debug)
+    _exit_if_failed(result, [], debug, say)
     if not checked.up_to_date:
         sys.exit(1)
 
 
-def _exit_if_failed(trace: Trace, written: list[str], debug: bool, hint: str | None = None) -> None:
-    """Say where the forward pass failed (or that it returned nothing), then the doctor's `hint`, and exit 1;
+def _exit_if_failed(result: app.Result, written: list[str], debug: bool, say: _Say) -> None:
+    """Say where the forward pass failed (or that it returned nothing), then the doctor's hint, and exit 1;
     return if it did not fail."""
+    trace = result.trace
     if trace.failure is not None:
-        exc = app.last_exception()
-        if debug and exc is not None:
-            click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
-        click.echo("archviz: " + app.failure_message(trace, written), err=True)
-        if hint:
-            click.echo(f"archviz: {hint}", err=True)
+        if debug and result.exception is not None:
+            click.echo("".join(traceback.format_exception(result.exception)).rstrip(), err=True)
+        say.error(app.failure_message(trace, written))
+        if result.hint:
+            say.note(result.hint)
         sys.exit(1)
     empty = app.no_output_message(trace)
     if empty:
-        click.echo(f"archviz: error: {empty}", err=True)
+        say.error(f"error: {empty}")
         sys.exit(1)
 
 
@@ -296,29 +364,21 @@ def _exit_if_failed(trace: Trace, written: list[str], debug: bool, hint: str | N
 @_loading_options
 @click.option("--depth", type=click.IntRange(min=0), default=4, show_default=True, help="Depth of the torchinfo table.")
 @_handle_errors
-def summary(
-    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
-    timeout: float | None, debug: bool, depth: int,
-) -> None:  # fmt: skip
+def summary(**params: Any) -> None:
     """Print the torchinfo table of PATH's model with the same model and inputs as `render`."""
-    table = app.summary_table(
-        path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, depth=depth,
-        timeout=timeout,
-    )  # fmt: skip
-    _out(table)
+    _out(app.summary_table(params["path"], _load(params), depth=params["depth"]))
 
 
 @main.command()
 @_loading_options
 @click.option(
-    "--dims", default=None, metavar="NAME=AXES;…",
+    "--dims",
+    default=None,
+    metavar="NAME=AXES;…",
     help="Name the axes of the inputs, e.g. 'input_ids=B,T' (default: from the modules, or example_dims()).",
-)  # fmt: skip
+)
 @_handle_errors
-def doctor(
-    path: str, model: str | None, inputs: tuple[str, ...], vocab: int, script: bool, call: int, device: str | None,
-    timeout: float | None, debug: bool, dims: str | None,
-) -> None:  # fmt: skip
+def doctor(**params: Any) -> None:
     """Find shape bugs in PATH's model: where every size comes from, and what looks wrong.
 
     Exit 0 when nothing is found (notes allowed), 1 when a warning or error is (a failed forward pass
@@ -326,11 +386,12 @@ def doctor(
     """
     from .app import doctor as doctoring
 
-    doctoring.parse_dims(dims)  # a usage mistake is said before the model runs
-    target = app.trace_file(
-        path, model=model, inputs=inputs, vocab=vocab, script=script, call=call, device=device, timeout=timeout
-    )
-    examined = doctoring.examine(target, dims=dims, timeout=timeout)
-    _out(doctoring.text(examined), nl=False)
-    if examined.worst in (Severity.ERROR, Severity.WARNING):
+    doctoring.parse_dims(params["dims"])  # a usage mistake is said before the model runs
+    _settle(params["path"])
+    options = app.Options(formats=(), doctor=True, dims=params["dims"], load=_load(params))
+    result = app.run(app.Source.file(params["path"]), options)
+    if result.examined is None:  # the doctor itself failed: here that is the command failing
+        raise TraceError(result.doctor_failed or "the doctor could not check this model")
+    _out(doctoring.text(result.examined), nl=False)
+    if result.examined.worst in (Severity.ERROR, Severity.WARNING):
         sys.exit(1)

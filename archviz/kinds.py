@@ -51,6 +51,30 @@ class Severity(StrEnum):
     NOTE = "note"  # worth a look; often fine
 
 
+class FindingCode(StrEnum):
+    """What kind of problem a doctor's finding is (`--select`/`--ignore` and suppressions name these)."""
+
+    FORWARD_FAILED = "forward-failed"
+    SHAPE_CLASH = "shape-clash"
+    BATCH_TIME = "batch-time"
+    PADDING_READ = "padding-read"
+    PROBABILITIES = "probabilities"
+    DEAD_MODULE = "dead-module"
+    DEAD_PARAM = "dead-param"
+    DEAD_RESULT = "dead-result"
+    BATCH_MIX = "batch-mix"
+    GATE_SATURATION = "gate-saturation"
+    AXES_SCRAMBLED = "axes-scrambled"  # a view/reshape that interleaves axes instead of grouping them
+    BATCH_AXIS = "batch-axis"  # an output whose batch axis is not the inputs' batch (2·B, or gone at B = 1)
+    BROADCAST = "broadcast"  # an elementwise op or loss whose broadcasting pairs two different axes (B × B)
+    SOFTMAX_AXIS = "softmax-axis"  # a softmax over an axis the following weighted sum does not reduce
+    FEATURE_AXIS = "feature-axis"  # a feature layer (Linear, LayerNorm, conv channels) reading time or batch
+    LAYOUT = "layout"  # a module's documented layout (batch_first) against stronger evidence
+    POSITIONS = "positions"  # positions made from the batch size, used along time
+    SHARED_GATE = "shared-gate"  # two gates of a hand-written cell computed by one weight
+    BIDIRECTIONAL = "bidirectional"  # a bidirectional RNN's halves read as the wrong direction or layer
+
+
 class Paint(StrEnum):
     """The colour classes of the diagrams (the legend is drawn from them)."""
 
@@ -118,6 +142,11 @@ class Activation(StrEnum):
     SIGMOID = "sigmoid"
     TANH = "tanh"
     RELU = "relu"
+
+
+def saturation_bounds(kind: str) -> tuple[str, str]:
+    """How a gate's saturated ends are written: `0.01`/`0.99` for sigmoid, `−0.99`/`0.99` for tanh."""
+    return ("−0.99", "0.99") if kind == Activation.TANH else ("0.01", "0.99")
 
 
 class GatesMode(StrEnum):
@@ -200,11 +229,6 @@ STATE_PATH = "output[1]"
 H_N_PATHS = ("output[1]", "output[1][0]")
 C_N_PATH = "output[1][1]"
 
-# Op names (stripped of underscores) by the pointwise role they play in a cell.
-MUL_OPS = frozenset({"mul", "rmul", "mul_"})
-ADD_OPS = frozenset({"add", "radd", "add_"})
-RSUB = "rsub"  # `1 - z`: the scalar comes first
-SUB_OPS = frozenset({"sub", RSUB})
 # Recorded op name -> the activation it applies.
 ACTIVATION_OPS = {
     "sigmoid": Activation.SIGMOID,
@@ -213,3 +237,72 @@ ACTIVATION_OPS = {
     "tanh_": Activation.TANH,
     "relu": Activation.RELU,
 }
+
+
+# ---- op names: the one vocabulary every stage reads ------------------------------------------------
+# Names as the recorder writes them (`Call.name` of an op: `add`, `__add__`, `add_`); where a set holds
+# stems, callers compare `op_stem(name)`.
+
+
+def op_stem(name: str) -> str:
+    """`__rmul__` -> `rmul`, `mul_` -> `mul`: an op name without Python's operator underscores or the
+    in-place mark."""
+    return name.strip("_")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+SETITEM = "__setitem__"
+# Stems by the pointwise role they play in a cell.
+MUL_OPS = _words("mul rmul mul_")
+ADD_OPS = _words("add radd add_")
+RSUB = "rsub"  # `1 - z`: the scalar comes first
+SUB_OPS = frozenset({"sub", RSUB})
+# Ops that only read metadata or move data between dtypes and devices: folded away by default.
+BOOKKEEPING_OPS = _words(
+    "to type float double half bfloat16 int long bool cpu cuda contiguous detach detach_ requires_grad_ clone "
+    "numel size dim shape dtype device ndim is_cuda is_floating_point data layout names T mT grad_fn "
+    "requires_grad is_leaf stride storage_offset element_size __len__ __bool__ __index__ __int__ __float__ "
+    "__format__ __hash__ item tolist"
+)
+# Python's in-place operators, which PyTorch runs as these methods.
+IN_PLACE_DUNDERS = _words(
+    "__setitem__ __iadd__ __isub__ __imul__ __itruediv__ __ifloordiv__ __imod__ __ipow__ __imatmul__ __iand__ "
+    "__ior__ __ixor__ __ilshift__ __irshift__"
+)
+# Ops that make a constant tensor from a size or a value (what a mask or a position table is built from).
+CREATION_OPS = _words(
+    "zeros ones full empty arange range linspace eye tensor as_tensor zeros_like ones_like full_like empty_like "
+    "new_zeros new_ones new_full new_empty new_tensor tril_indices triu_indices"
+)
+RANDOM_OPS = _words("rand randn randint randperm rand_like randn_like randint_like normal bernoulli multinomial")
+FACTORY_OPS = CREATION_OPS | RANDOM_OPS  # every op that makes a tensor of a size it is given
+# Comparisons, logic and masking: how an attention mask is built from constants and integer inputs.
+MASKING_OPS = _words(
+    "eq ne lt le gt ge __eq__ __ne__ __lt__ __le__ __gt__ __ge__ logical_not logical_and logical_or "
+    "bitwise_not __invert__ __and__ __or__ masked_fill masked_fill_ where triu tril triu_ tril_"
+)
+ELEMENTWISE_OPS = _words(
+    "add sub mul div true_divide floor_divide remainder pow maximum minimum where eq ne lt le gt ge "
+    "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __iadd__ __isub__ __imul__ "
+    "__itruediv__ __pow__ __and__ __or__ add_ sub_ mul_ div_ rsub logical_and logical_or atan2 hypot "
+    "masked_fill lerp addcmul addcdiv"
+)
+MATMUL_OPS = _words("matmul mm bmm __matmul__ __rmatmul__ einsum baddbmm addmm")
+JOIN_OPS = _words("cat concat concatenate stack hstack vstack")
+RESHAPE_OPS = _words("view reshape expand repeat unflatten broadcast_to")
+REDUCE_OPS = _words("mean sum var std amax amin max min logsumexp norm prod median nansum nanmean")
+# Ops (and the activation modules that apply them) that turn scores into probabilities.
+PROBABILITY_OPS = {"softmax": "softmax", "sigmoid": "sigmoid", "log_softmax": "log_softmax"}
+PROBABILITY_MODULES = {"Softmax": "softmax", "Sigmoid": "sigmoid", "LogSoftmax": "log_softmax"}
+# Losses that expect logits: probabilities fed to them are a bug.
+LOGIT_LOSSES = _words("CrossEntropyLoss BCEWithLogitsLoss cross_entropy binary_cross_entropy_with_logits")
+# Module classes by role.
+RECURRENT_MODULES = _words("LSTM GRU RNN")
+HEAD_MODULES = _words("Linear Bilinear LazyLinear Conv1d Conv2d")
+# torch's Python helpers recorded as one call grouping their ops (torch/nn/utils/rnn.py).
+COMPOSITE_HELPERS = _words(
+    "pack_padded_sequence pad_packed_sequence pack_sequence pad_sequence unpack_sequence unpad_sequence"
+)

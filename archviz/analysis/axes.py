@@ -98,21 +98,54 @@ def name_axes(base: Trace, prov: Provenance, given: Mapping[str, tuple[str, ...]
         if group is not None and group in found:
             found[group].setdefault(ev.text, ev)
 
+    # `_decide` breaks ties by the order claims of one kind were added in: inputs first, then calls
+    _given_claims(base, prov, member, given or {}, root_id, arg_names, add)
+    _token_claims(base, member, root_id, arg_names, add)
+    _loop_claims(base, prov, member, root_id, arg_names, add)
+    _layout_claims(base, prov, add)
+    names, evidence, conflicts = _decide(prov, found)
+    return Axes(names, evidence, conflicts, _sources(prov, arg_names))
+
+
+_Adder = Callable[[str | None, Evidence], None]
+
+
+def _given_claims(
+    base: Trace,
+    prov: Provenance,
+    member: Mapping[tuple[str, int], str],
+    given: Mapping[str, tuple[str, ...]],
+    root_id: str,
+    arg_names: tuple[str, ...],
+    add: _Adder,
+) -> None:
+    """Claim the names the user gave the dims of the model inputs."""
     for i, t in enumerate(base.inputs):
         shown = named_path(t.path, arg_names)
-        said = (given or {}).get(shown, (given or {}).get(t.path, ()))
+        said = given.get(shown, given.get(t.path, ()))
         for d, name in enumerate(said[: len(t.shape)]):
-            if name not in _UNNAMED:
-                text = f"dim {d} (size {t.shape[d]}) of {shown} is named {name} by the user"
-                group = member.get((t.path, d)) or _single(prov, (MODEL_INPUT, IN, i, d))
-                add(group, Evidence(name, root_id, text, Claim.GIVEN))
-        if len(t.shape) == 2 and t.dtype.startswith(_INTEGER):
-            for d, name in enumerate((BATCH, TIME)):
-                text = (
-                    f"{shown} is a 2-D integer input (token ids): dim {d} (size {t.shape[d]}) is {name}, by convention"
-                )
-                add(member.get((t.path, d)), Evidence(name, root_id, text, Claim.CONVENTION))
-    _loop_claims(base, prov, member, root_id, arg_names, add)
+            if name in _UNNAMED:
+                continue
+            text = f"dim {d} (size {t.shape[d]}) of {shown} is named {name} by the user"
+            group = member.get((t.path, d)) or _single(prov, (MODEL_INPUT, IN, i, d))
+            add(group, Evidence(name, root_id, text, Claim.GIVEN))
+
+
+def _token_claims(
+    base: Trace, member: Mapping[tuple[str, int], str], root_id: str, arg_names: tuple[str, ...], add: _Adder
+) -> None:
+    """Claim B and T for the dims of every 2-D integer model input (token ids), by convention."""
+    for t in base.inputs:
+        if len(t.shape) != 2 or not t.dtype.startswith(_INTEGER):
+            continue
+        shown = named_path(t.path, arg_names)
+        for d, name in enumerate((BATCH, TIME)):
+            text = f"{shown} is a 2-D integer input (token ids): dim {d} (size {t.shape[d]}) is {name}, by convention"
+            add(member.get((t.path, d)), Evidence(name, root_id, text, Claim.CONVENTION))
+
+
+def _layout_claims(base: Trace, prov: Provenance, add: _Adder) -> None:
+    """Claim the names every call's documented input layouts give the dims it reads."""
     for c in base.calls:
         for k, layout in enumerate(c.layouts[: len(c.inputs)]):
             t = c.inputs[k]
@@ -122,11 +155,13 @@ def name_axes(base: Trace, prov: Provenance, given: Mapping[str, tuple[str, ...]
                     what = named_path(t.path, c.arg_names)
                     text = f"{_who(c)} reads dim {d} (size {t.shape[d]}) of {what} as {name}"
                     add(group, Evidence(name, c.id, text, Claim.LAYOUT))
-    names, evidence, conflicts = _decide(prov, found)
-    sources = {
+
+
+def _sources(prov: Provenance, arg_names: tuple[str, ...]) -> dict[str, str]:
+    """Write each group the way the code would ask for it: `x.size(1)`, from its first member."""
+    return {
         e.group: f"{named_path(e.members[0][0], arg_names)}.size({e.members[0][1]})" for e in prov.groups if e.members
     }
-    return Axes(names, evidence, conflicts, sources)
 
 
 def _loop_claims(

@@ -24,7 +24,8 @@ from ..kinds import (
     CallKind,
     CellMode,
     WireKind,
-)  # fmt: skip
+    op_stem,
+)
 from ..record import Call, Cell, Gate, TensorMeta, Trace, WireEdge, WireNode, is_call_id, named_path, shape_text
 from .ops import activation, round_product
 
@@ -149,7 +150,7 @@ def _arg_label(call: Call, path: str) -> str:
 
 def _point_label(c: Call) -> str:
     """`⊙`, `+`, `1 −`, `×2` for elementwise ops; the op name otherwise."""
-    op = c.name.strip("_")
+    op = op_stem(c.name)
     scalar = next((a.summary for a in c.args if a.path in ("args[1]", "kwargs['other']")), None)
     if op in MUL_OPS:
         return f"×{scalar}" if len(c.inputs) == 1 and scalar else "⊙"
@@ -195,10 +196,18 @@ def analyse(
     if rounds:
         notes.append(f"Mogrifier: {rounds} rounds before the gates")
     return Cell(
-        cid, root.id, root.name, CellMode.CUSTOM, steps=steps, gates=_gate_table(a, kinds, names),
-        nodes=_wire_nodes(a, kinds, names), edges=_wire_edges(a, following) + back, notes=tuple(notes), shared=shared,
+        cid,
+        root.id,
+        root.name,
+        CellMode.CUSTOM,
+        steps=steps,
+        gates=_gate_table(a, kinds, names),
+        nodes=_wire_nodes(a, kinds, names),
+        edges=_wire_edges(a, following) + back,
+        notes=tuple(notes),
+        shared=shared,
         rounds=rounds,
-    )  # fmt: skip
+    )
 
 
 def _classify(a: _Cell) -> tuple[dict[str, WireKind], dict[str, str], Counter[str]]:
@@ -208,7 +217,7 @@ def _classify(a: _Cell) -> tuple[dict[str, WireKind], dict[str, str], Counter[st
     used: Counter[str] = Counter()
     for c in a.members:
         code = c.source.code if c.source else ""
-        op = c.name.strip("_") if c.kind == CallKind.OP else c.name.rsplit(".", 1)[-1]  # `self.sig(f)`: sig
+        op = op_stem(c.name) if c.kind == CallKind.OP else c.name.rsplit(".", 1)[-1]  # `self.sig(f)`: sig
         act = activation(c)
         if act is not None and _gates(a, c):
             targets = assigned_names(code)
@@ -243,7 +252,7 @@ def _gates(a: _Cell, act: Call) -> bool:
     while todo:
         c = todo.pop()
         for user in a.consumers.get(c.id, []):
-            op = user.name.strip("_") if user.kind == CallKind.OP else ""
+            op = op_stem(user.name) if user.kind == CallKind.OP else ""
             if user.id in seen or not (op in MUL_OPS or op in ADD_OPS or op in SUB_OPS):
                 continue
             seen.add(user.id)
@@ -259,7 +268,8 @@ def carried_outputs(trace: Trace, root: Call, following: Call) -> frozenset[str]
     """Tids of `root`'s outputs that the next step `following` reads: directly, or through calls between
     the two steps that read that value alone (`h = self.drop(self.cell(x, h))`). A value mixed with
     others on the way (`self.cell(self.attn(h, k), h)`) is an input of another state, not a state."""
-    first, last = int(root.id[5:]), int(following.id[5:])
+    index = trace.index
+    first, last = index.position(root.id), index.position(following.id)
     found: set[str] = set()
     todo, seen = list(following.inputs), set()
     while todo:
@@ -269,8 +279,10 @@ def carried_outputs(trace: Trace, root: Call, following: Call) -> frozenset[str]
         seen.add(t.tid)
         if t.producer == root.id:
             found.add(t.tid)
-        elif first < int(t.producer[5:]) < last and len(trace.call(t.producer).inputs) == 1:
-            todo.extend(trace.call(t.producer).inputs)
+        elif t.producer in index and first < index.position(t.producer) < last:
+            made = index.call(t.producer)
+            if len(made.inputs) == 1:
+                todo.extend(made.inputs)
     return frozenset(found)
 
 
@@ -357,10 +369,10 @@ def _cell_state(a: _Cell, names: dict[str, str]) -> str | None:
     """Name the `c = f⊙c + i⊙g` update: an add of two products, one of them scaling a cell input."""
     found = None
     for c in a.members:
-        if c.name.strip("_") not in ADD_OPS:
+        if op_stem(c.name) not in ADD_OPS:
             continue
         srcs = a.sources(c)
-        muls = [a.trace.call(s) for s in srcs if is_call_id(s) and a.trace.call(s).name.strip("_") in MUL_OPS]
+        muls = [a.trace.call(s) for s in srcs if is_call_id(s) and op_stem(a.trace.call(s).name) in MUL_OPS]
         if len(muls) == 2 and any(any(s.startswith("in:") for s in a.sources(m)) for m in muls):
             targets = assigned_names(c.source.code) if c.source else []
             names[c.id] = f"{targets[0] if targets else 'state'} (state update)"

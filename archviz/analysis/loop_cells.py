@@ -15,15 +15,11 @@ import re
 
 from ..kinds import CallKind, WireKind
 from ..record import Call, Cell, TensorMeta, Trace, WireEdge, is_call_id
+from ..record.loops import Loop, Rolling
 from . import custom_cells
-from .loops import Loop, Rolling, subtree_ends
 from .ops import activation
 
 _FOR = re.compile(r"^\s*(?:async\s+)?for\s+([A-Za-z_]\w*)\s+in\b")
-
-
-def _index(call_id: str) -> int:
-    return int(call_id[5:])
 
 
 _POSITION = re.compile(r"output\[(\d+)\]$")  # one element of a returned tuple, not deeper
@@ -50,9 +46,10 @@ def _name(trace: Trace, t: TensorMeta, fallback: str) -> str:
 class _Step:
     """The calls of one loop step (bookkeeping after its last call included) and what crosses its border."""
 
-    def __init__(self, trace: Trace, lp: Loop, k: int, ends: dict[str, int]) -> None:
-        first = _index(lp.steps[k][0])
-        last = _index(lp.steps[k + 1][0]) - 1 if k + 1 < lp.count else ends[lp.steps[k][-1]]
+    def __init__(self, trace: Trace, lp: Loop, k: int) -> None:
+        index = trace.index
+        first = index.position(lp.steps[k][0])
+        last = index.position(lp.steps[k + 1][0]) - 1 if k + 1 < lp.count else index.end(lp.steps[k][-1])
         self.calls = trace.calls[first : last + 1]
         self.ids = {c.id for c in self.calls}
 
@@ -94,7 +91,6 @@ def loop_cells(
 ) -> list[Cell]:
     """A custom cell for each loop inside one module's forward that gates directly; `taken`: module paths
     already analysed as cells (they are skipped, and the new ones are added)."""
-    ends = subtree_ends(trace)
     found: list[Cell] = []
     for lp in rolling.time_loops:
         if lp.parent is None or lp.count < 2 or rolling.rep.get(lp.steps[0][0], lp.steps[0][0]) != lp.steps[0][0]:
@@ -108,7 +104,7 @@ def loop_cells(
             or not _gates_directly(step0)
         ):
             continue
-        cell = _analyse(trace, kids, parent, lp, step0, ends, f"cell-{first_id + len(found)}")
+        cell = _analyse(trace, kids, parent, lp, step0, f"cell-{first_id + len(found)}")
         if cell.gates and _gated_directly(cell, step0):
             taken.add(parent.name)
             found.append(cell)
@@ -116,10 +112,9 @@ def loop_cells(
 
 
 def _analyse(
-    trace: Trace, kids: dict[str | None, list[Call]], parent: Call, lp: Loop, step0: list[Call],
-    ends: dict[str, int], cid: str,
-) -> Cell:  # fmt: skip
-    first, second = _Step(trace, lp, 0, ends), _Step(trace, lp, 1, ends)
+    trace: Trace, kids: dict[str | None, list[Call]], parent: Call, lp: Loop, step0: list[Call], cid: str
+) -> Cell:
+    first, second = _Step(trace, lp, 0), _Step(trace, lp, 1)
     inputs = []
     for t in first.entering():
         inputs.append(dataclasses.replace(t, path=_name(trace, t, t.path)))
@@ -135,16 +130,23 @@ def _analyse(
             into = next((i.path for i in inputs if i.path == name), None)
             if into is not None:
                 back.append(WireEdge("out:" + name, "in:" + into, t.shape, back=True))
-    for c in trace.calls[_index(lp.steps[-1][0]) :]:
+    for c in trace.calls[trace.index.position(lp.steps[-1][0]) :]:
         for t in c.inputs:
             if t.producer in first.ids and c.id not in first.ids and t.tid not in outputs:
                 outputs[t.tid] = dataclasses.replace(t, path=_name(trace, t, "output"))
     root = dataclasses.replace(parent, inputs=tuple(inputs), outputs=tuple(outputs.values()))
     step_kids = {**kids, parent.id: step0}
     cell = custom_cells.analyse(
-        trace, step_kids, root, cid, lp.count, back=tuple(back), per_step=True, carried=frozenset(carried),
+        trace,
+        step_kids,
+        root,
+        cid,
+        lp.count,
+        back=tuple(back),
+        per_step=True,
+        carried=frozenset(carried),
         weights=_weights(first, second),
-    )  # fmt: skip
+    )
     return dataclasses.replace(
         cell, notes=(*cell.notes, f"a loop inside {parent.name or 'the model'}.forward: one step of ×{lp.count}")
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..kinds import ACTIVATION_OPS, MUL_OPS, Activation, CallKind
+from ..kinds import ACTIVATION_OPS, MUL_OPS, Activation, CallKind, op_stem
 from ..record import Call
 
 # Parameter-free activation modules (by class name) -> the activation they apply: `self.sig(f)` with
@@ -15,7 +15,7 @@ ACTIVATION_MODULES = {"Sigmoid": Activation.SIGMOID, "Tanh": Activation.TANH, "R
 def activation(c: Call) -> Activation | None:
     """The activation an op (`sigmoid`, `tanh_`, `relu`) or an activation module (nn.Sigmoid) applies."""
     if c.kind == CallKind.OP:
-        return ACTIVATION_OPS.get(c.name.strip("_"))
+        return ACTIVATION_OPS.get(op_stem(c.name))
     if c.kind == CallKind.MODULE and not c.params:
         return ACTIVATION_MODULES.get(c.type)
     return None
@@ -23,7 +23,7 @@ def activation(c: Call) -> Activation | None:
 
 def is_mul(c: Call) -> bool:
     """An elementwise product (`*`, `mul`, `mul_`)."""
-    return c.kind == CallKind.OP and c.name.strip("_") in MUL_OPS
+    return c.kind == CallKind.OP and op_stem(c.name) in MUL_OPS
 
 
 def round_product(sigmoid: Call, users: Callable[[str], Iterable[Call]]) -> Call | None:

@@ -4,6 +4,7 @@ The doctor re-traces the model once per axis group of its inputs (the dims of on
 and to 2n) and hands the runs here as `Experiment`s. Every call of the base trace is matched to its
 counterpart in each run (`match_calls`), and each dim of each tensor gets an `Origin`: how its size
 follows the groups — `T`, `T−1`, `2·T`, `B·T` — or a constant, or "moves with T, but not linearly".
+The forms, and fitting one to the sizes a dim had in the runs, are in `origin`.
 
 Matching keys a call by its parent's key, its name and type, its source line, and how many siblings
 with the same came before it; so step k of a loop matches step k of a longer run, and
@@ -18,13 +19,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from ..kinds import INPUT_PRODUCER
 from ..record import Call, TensorMeta, Trace
+from .origin import Fits, GroupFit, Origin, fit_origin
 
 # Where a size sits: (call id of the base trace, "in" | "out", tensor index, dim). The model's own
 # inputs and outputs are ("input", "in", i, dim) and ("output", "out", i, dim).
@@ -60,57 +60,6 @@ class Experiment:
     size: int
     members: tuple[tuple[str, int], ...]
     trials: tuple[Trial, ...]
-
-
-@dataclass(frozen=True)
-class Origin:
-    """How one size follows the axis groups: Σ coef·|group| + factor·Π|product| + offset.
-
-    Args:
-        terms: (group id, coefficient) in group order: `(("g1", 1),)` is |g1|, `(("g0", 4),)` is 4·|g0|
-            (the batch times a constant, such as heads).
-        offset: the constant part; a size that follows no group is just its offset (`constant`).
-        product: groups multiplied, a group twice for a square: `("g0", "g1")` with `factor` 1 is
-            |g0|·|g1| (a flatten of B and T); `()` when there is no product.
-        factor: the constant the product is multiplied by.
-        exact: False when the size moves with its groups but not linearly (a strided conv, a
-            pooling): `terms` then hold the slopes seen, snapped to k or 1/k, and there is no offset.
-        checked: False when the form comes from one run of a group only (the other could not run or
-            had the same size), so it was not checked against a second one.
-        blind: groups whose every run failed before making this call (the model takes no other size
-            of them, e.g. features a Linear is built for): the form says nothing about those.
-    """
-
-    terms: tuple[tuple[str, Fraction], ...] = ()
-    offset: Fraction = Fraction(0)
-    product: tuple[str, ...] = ()
-    factor: Fraction = Fraction(1)
-    exact: bool = True
-    checked: bool = True
-    blind: tuple[str, ...] = ()
-
-    @property
-    def constant(self) -> bool:
-        """True when the size follows none of the groups that were tried."""
-        return not self.terms and not self.product
-
-    @property
-    def groups(self) -> tuple[str, ...]:
-        """The groups the size moves with, in order, each once."""
-        return tuple(dict.fromkeys([g for g, _ in self.terms] + list(self.product)))
-
-    @property
-    def group(self) -> str | None:
-        """The group when the size is exactly 1·group + 0 (that axis itself), else None."""
-        if self.exact and not self.offset and not self.product and len(self.terms) == 1 and self.terms[0][1] == 1:
-            return self.terms[0][0]
-        return None
-
-    def value(self, sizes: Mapping[str, int]) -> Fraction:
-        """The size this form gives for these group sizes (meant for exact forms)."""
-        linear = sum((coef * sizes[g] for g, coef in self.terms), Fraction(0))
-        product = self.factor * math.prod(sizes[g] for g in self.product) if self.product else 0
-        return linear + product + self.offset
 
 
 @dataclass(frozen=True)
@@ -215,9 +164,30 @@ def _no_gc() -> Iterator[None]:
 
 
 def _provenance(base: Trace, experiments: Sequence[Experiment]) -> Provenance:
-    table: dict[tuple[object, ...], int] = {}
+    """Infer the origins as `provenance` says, with the GC already paused."""
+    table: dict[tuple[object, ...], int] = {}  # one table for all traces: equal keys mean matching calls
     base_keys = call_keys(base, table)
-    base_fail = _failure_key(base, base_keys)
+    runs, failed = _usable_runs(experiments, table, _failure_key(base, base_keys))
+    groups = tuple(e.group for e in experiments)
+    infer = _Inference(groups, runs)
+    origins: dict[Key, Origin] = {}
+    unmatched = dict.fromkeys(groups, 0)
+    for c, key in zip(base.calls, base_keys, strict=True):
+        found = [r.calls.get(key) for r in runs]
+        for slot in _unreached(infer.tested, runs, found):
+            unmatched[groups[slot]] += 1
+        ins, outs = _sides(found)
+        infer.tensors(origins, (c.id, IN), c.inputs, ins)
+        infer.tensors(origins, (c.id, OUT), c.outputs, outs)
+    infer.tensors(origins, (MODEL_INPUT, IN), base.inputs, [r.trace.inputs for r in runs])
+    infer.tensors(origins, (MODEL_OUTPUT, OUT), base.outputs, [r.trace.outputs for r in runs])
+    return Provenance(tuple(experiments), origins, tuple(failed), {g: n for g, n in unmatched.items() if n})
+
+
+def _usable_runs(
+    experiments: Sequence[Experiment], table: dict[tuple[object, ...], int], base_fail: int | None
+) -> tuple[list[_Run], list[tuple[str, int, str]]]:
+    """Key the calls of every run that changed its group's size; list the runs that failed."""
     runs: list[_Run] = []
     failed: list[tuple[str, int, str]] = []
     for slot, e in enumerate(experiments):
@@ -228,24 +198,24 @@ def _provenance(base: Trace, experiments: Sequence[Experiment]) -> Provenance:
             if t.size == e.size:
                 continue  # no change: it tells nothing
             keys = call_keys(t.trace, table)
+            # a run that fails where the base run failed is as good as the base; elsewhere, say so,
+            # yet keep it: the calls it did make still count
             if t.trace.failure is not None and _failure_key(t.trace, keys) != base_fail:
                 f = t.trace.failure
                 failed.append((e.group, t.size, f"{f.exc_type}: {f.message}"))
             runs.append(_Run(slot, e.size, t.size, dict(zip(keys, t.trace.calls, strict=True)), t.trace))
-    infer = _Inference(tuple(e.group for e in experiments), runs)
-    origins: dict[Key, Origin] = {}
-    unmatched = dict.fromkeys((e.group for e in experiments), 0)
-    for c, key in zip(base.calls, base_keys, strict=True):
-        found = [r.calls.get(key) for r in runs]
-        reached = {r.slot for r, other in zip(runs, found, strict=True) if other is not None}
-        for slot in infer.tested:
-            if slot not in reached:
-                unmatched[experiments[slot].group] += 1
-        infer.tensors(origins, (c.id, IN), c.inputs, [o.inputs if o is not None else None for o in found])
-        infer.tensors(origins, (c.id, OUT), c.outputs, [o.outputs if o is not None else None for o in found])
-    infer.tensors(origins, (MODEL_INPUT, IN), base.inputs, [r.trace.inputs for r in runs])
-    infer.tensors(origins, (MODEL_OUTPUT, OUT), base.outputs, [r.trace.outputs for r in runs])
-    return Provenance(tuple(experiments), origins, tuple(failed), {g: n for g, n in unmatched.items() if n})
+    return runs, failed
+
+
+def _unreached(tested: list[int], runs: list[_Run], found: list[Call | None]) -> list[int]:
+    """List the tested groups none of whose runs made a call (`found`: its counterpart in each run)."""
+    reached = {r.slot for r, other in zip(runs, found, strict=True) if other is not None}
+    return [slot for slot in tested if slot not in reached]
+
+
+def _sides(found: list[Call | None]) -> tuple[list[_Side | None], list[_Side | None]]:
+    """Split a call's counterparts in the runs into their inputs and their outputs (None where missing)."""
+    return [o.inputs if o is not None else None for o in found], [o.outputs if o is not None else None for o in found]
 
 
 def _failure_key(trace: Trace, keys: list[int]) -> int | None:
@@ -312,7 +282,7 @@ class _Inference:
         """The origin of a size seen as seen[0] in the base run and seen[1 + i] in run i (None: not there)."""
         s0 = seen[0]
         assert s0 is not None
-        fits: list[tuple[str, int, _GroupFit]] = []
+        fits: Fits = []
         blind: list[str] = []
         checked = True
         for slot in self.tested:
@@ -324,9 +294,9 @@ class _Inference:
                 blind.append(self.groups[slot])  # every run of this group failed before this call
                 continue
             if any(s != s0 for _, s in points):
-                fits.append((self.groups[slot], self.bases[slot], _GroupFit.of(self.bases[slot], s0, points)))
+                fits.append((self.groups[slot], self.bases[slot], GroupFit.of(self.bases[slot], s0, points)))
                 checked = checked and len({m for m, _ in points}) > 1
-        origin = _form(s0, fits, checked)
+        origin = fit_origin(s0, fits, checked)
         return dataclasses.replace(origin, blind=tuple(blind)) if blind else origin
 
 
@@ -335,64 +305,3 @@ def _size(seen: object, d: int, rank: int) -> int | None:
     if isinstance(seen, tuple):
         return seen[d] if len(seen) == rank else None
     return _LOST if seen == _LOST else None
-
-
-def _form(s0: int, fits: list[tuple[str, int, _GroupFit]], checked: bool) -> Origin:
-    """The origin of a size that was s0 in the base run and moved with the groups in `fits`."""
-    if not fits:
-        return Origin(offset=Fraction(s0))
-    powers = [(g, n, f.degree) for g, n, f in fits if f.degree is not None]
-    if len(powers) == len(fits) and (len(fits) > 1 or powers[0][2] == 2):
-        # proportional to each group it moves with: a product (B·T, or T·T for a square)
-        names = tuple(g for g, _, k in powers for _ in range(k))
-        factor = Fraction(s0) / math.prod(n**k for _, n, k in powers)
-        return Origin(product=names, factor=factor, checked=checked)
-    slopes = [(g, n, f.slope) for g, n, f in fits if f.slope is not None]
-    if len(slopes) == len(fits):
-        offset = Fraction(s0) - sum((a * n for _, n, a in slopes), Fraction(0))
-        return Origin(tuple((g, a) for g, _, a in slopes), offset, checked=checked)
-    # it moves, but fits neither: a product of powers (usually one group to the first power, a strided
-    # conv's T/2), its factor estimated from the widest run of a group that fits nothing, and snapped
-    powers = [(g, n, f.degree or f.power) for g, n, f in fits]
-    at, (m, s) = next((i, f.wide) for i, (_, _, f) in enumerate(fits) if f.degree is None)
-    rest = math.prod(n**k for i, (_, n, k) in enumerate(powers) if i != at)
-    factor = _snap(Fraction(s, m ** powers[at][2] * rest))
-    if len(powers) == 1 and powers[0][2] == 1:
-        return Origin(((powers[0][0], factor),), exact=False, checked=checked)
-    names = tuple(g for g, _, k in powers for _ in range(k))
-    return Origin(product=names, factor=factor, exact=False, checked=checked)
-
-
-@dataclass(frozen=True)
-class _GroupFit:
-    """How a size moves with one group: its slope if linear, its degree if proportional, else its
-    apparent power and the widest run it moved in."""
-
-    slope: Fraction | None  # the same slope across all runs: linear in the group
-    degree: int | None  # 1 or 2 when s ∝ n or n² across all runs
-    power: int  # 1, or 2 when the size grew about as the square (a flatten of a square image)
-    wide: tuple[int, int]  # (group size, size) in the widest run the size moved in
-
-    @staticmethod
-    def of(n: int, s0: int, points: list[tuple[int, int]]) -> _GroupFit:
-        """Fit the runs `points` ((group size, seen size)) of a size that was s0 at group size n."""
-        m1, s1 = points[0]
-        a = Fraction(s1 - s0, m1 - n)
-        slope = a if all(s0 + a * (m - n) == s for m, s in points) else None
-        degree = next((k for k in (1, 2) if all(s * n**k == s0 * m**k for m, s in points)), None)
-        mw, sw = max((p for p in points if p[1] != s0), key=lambda p: abs(p[0] - n))
-        # the exponent seen between the base and that run; floors at small sizes blur it, so a square
-        # needs clear evidence (a pooling after a strided conv, 1 -> 3 as T doubles, stays linear)
-        seen = math.log(sw / s0) / math.log(mw / n) if min(s0, sw, n) > 0 and sw != s0 else 1.0
-        return _GroupFit(slope, degree, 2 if seen >= 1.75 else 1, (mw, sw))
-
-
-_SIMPLE = tuple(Fraction(k) for k in range(1, 65)) + tuple(Fraction(1, k) for k in range(2, 65))
-
-
-def _snap(trend: Fraction) -> Fraction:
-    """The nearest k or 1/k (k = 1..64, by ratio) to a factor seen through rounding (a strided conv: 5/9 → 1/2)."""
-    if not trend:
-        return trend
-    best = min(_SIMPLE, key=lambda c: abs(math.log(float(c) / abs(float(trend)))))
-    return best if trend > 0 else -best

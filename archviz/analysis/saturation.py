@@ -9,28 +9,34 @@ line inside the same module, and their spreads are added.
 from __future__ import annotations
 
 from ..kinds import Activation, WireKind
-from ..record import Call, Cell, Stats, Trace
+from ..record import Call, Cell, GateSpread, Stats, Trace
 
 
-def gate_spreads(trace: Trace, cell: Cell) -> list[tuple[str, Stats, str]]:
-    """(gate, its spread over every step, the call that shows it) for each gate with values seen."""
-    owner = trace.call(cell.call) if cell.call else None
+def gate_spreads(trace: Trace, cell: Cell) -> tuple[GateSpread, ...]:
+    """Each gate with values seen: its spread over every step, and the call that shows it."""
+    owner = trace.index.get(cell.call)
     check = owner.check if owner is not None else None
     if check is not None and check.saturation:
-        return [
-            (g.gate, g.stats, cell.call)
+        return tuple(
+            GateSpread(g.gate, g.stats, cell.call)
             for g in check.saturation
             if g.layer == cell.layer and (not cell.direction or g.direction == cell.direction)
-        ]
+        )
+    return _custom_spreads(trace, cell)
+
+
+def _custom_spreads(trace: Trace, cell: Cell) -> tuple[GateSpread, ...]:
+    """A hand-written cell's gates: each gate op's spread, added up over the same op in every step."""
     found = []
+    with_stats = [c for c in trace.calls if c.stats is not None]
     for gate in cell.gates:
         node = next((n for n in cell.nodes if n.kind == WireKind.GATE and n.name == gate.name and n.call), None)
-        first = trace.call(node.call) if node is not None and node.call else None
+        first = trace.index.get(node.call) if node is not None else None
         if first is None or first.stats is None:
             continue
-        steps = [c for c in trace.calls if c.stats is not None and _same_site(trace, c, first)]
-        found.append((gate.name, merged([c.stats for c in steps if c.stats is not None]), first.id))
-    return found
+        steps = [c for c in with_stats if _same_site(trace, c, first)]
+        found.append(GateSpread(gate.name, merged([c.stats for c in steps if c.stats is not None]), first.id))
+    return tuple(found)
 
 
 def _same_site(trace: Trace, c: Call, first: Call) -> bool:
@@ -40,8 +46,7 @@ def _same_site(trace: Trace, c: Call, first: Call) -> bool:
         return False
     if (c.source.file, c.source.line) != (first.source.file, first.source.line):
         return False
-    a = trace.call(c.parent) if c.parent else None
-    b = trace.call(first.parent) if first.parent else None
+    a, b = trace.index.get(c.parent), trace.index.get(first.parent)
     return (a.name if a else None) == (b.name if b else None)
 
 
@@ -54,8 +59,3 @@ def merged(spreads: list[Stats]) -> Stats:
     low = sum(s.low * s.count for s in spreads) / total
     high = sum(s.high * s.count for s in spreads) / total
     return Stats(spreads[0].kind, total, low, high, hist)
-
-
-def bounds(kind: str) -> tuple[str, str]:
-    """How the saturated ends are written: `0.01`/`0.99` for sigmoid, `−0.99`/`0.99` for tanh."""
-    return ("−0.99", "0.99") if kind == Activation.TANH else ("0.01", "0.99")

@@ -11,15 +11,23 @@ import html
 from typing import Any
 
 from ..draw import dot, graphviz
+from ..kinds import Format
 from ..record import Trace, display
 from ..record.text import printable
-from ..view import Graph, View, build
+from ..view import Graph
+from .options import Options
+from .pipeline import MemorySink
+from .run import Source, run
 
 
 def svg(obj: Any, **view: Any) -> str:
-    """The main diagram of a record (or a view graph) as SVG text; `view` as `view.View`'s fields."""
-    graph = obj if isinstance(obj, Graph) else build(obj, View(**view))
-    return graphviz.render(dot.to_dot(graph), "svg").decode("utf-8")
+    """The main diagram of a record as SVG text, made by `app.run` as `archviz render` makes it (a view
+    graph is laid out as it is); `view` as `Options`' fields (`depth=1`, `theme="dark"`)."""
+    if isinstance(obj, Graph):
+        return graphviz.render(dot.to_dot(obj), "svg").decode("utf-8")
+    sink = MemorySink()
+    result = run(Source.of(obj), Options(formats=(Format.SVG,), **view), sink)
+    return sink.files[f"{result.stem}.svg"].decode("utf-8")
 
 
 def html_fragment(obj: Any) -> str:

@@ -7,24 +7,24 @@ a cache hit never imports torch. Messages meant for a published page name paths 
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.metadata
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..kinds import Format, Theme
-from ..record import Trace
 from ..version import __version__
-from . import messages, tracing
-from .files import ensure_dir
-from .pipeline import Options, write
+from . import messages
+from .files import ensure_dir, write_atomic
+from .options import LoadOptions, Options
+from .pipeline import MemorySink
+from .run import Source, run
+from .sources import local_sources as local_sources  # the builders find their files here
 
 
 @dataclass(frozen=True)
@@ -48,35 +48,6 @@ class Drawn:
     problem: str | None = None
 
 
-def local_sources(path: str) -> list[str]:
-    """`path` first, then the sibling .py files it imports, directly or not (the loader puts its folder on sys.path)."""
-    folder = os.path.dirname(path)
-    seen = {path}
-    queue = [path]
-    while queue:
-        for name in _imported_names(queue.pop()):
-            sibling = os.path.join(folder, name + ".py")
-            if sibling not in seen and os.path.isfile(sibling):
-                seen.add(sibling)
-                queue.append(sibling)
-    return [path, *sorted(seen - {path})]
-
-
-def _imported_names(path: str) -> set[str]:
-    """Top-level module names of the absolute imports in a Python file (none when it does not parse)."""
-    try:
-        tree = ast.parse(Path(path).read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return set()
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.partition(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.partition(".")[0])
-    return names
-
-
 def cache_key(request: Request, sources: list[str]) -> str:
     """sha256 of the source files' bytes, the view options and the archviz and torch versions.
 
@@ -84,10 +55,15 @@ def cache_key(request: Request, sources: list[str]) -> str:
     """
     digest = hashlib.sha256()
     settings = {
-        "model": request.model, "depth": request.depth, "gates": request.gates, "format": request.fmt,
-        "theme": request.theme, "files": [os.path.basename(s) for s in sources], "archviz": __version__,
+        "model": request.model,
+        "depth": request.depth,
+        "gates": request.gates,
+        "format": request.fmt,
+        "theme": request.theme,
+        "files": [os.path.basename(s) for s in sources],
+        "archviz": __version__,
         "torch": _torch_version(),
-    }  # fmt: skip
+    }
     digest.update(json.dumps(settings, sort_keys=True).encode("utf-8"))
     for source in sources:
         data = Path(source).read_bytes()
@@ -112,12 +88,13 @@ def draw(
     public: Callable[[str], str] = str,
     timeout: float | None = DOCS_TIMEOUT_S,
 ) -> Drawn:
-    """The main diagram of `request`, reused from `cache` when its key is there, else traced and rendered.
+    """The main diagram of `request`, reused from `cache` when its key is there, else made by `app.run`
+    with the options a command line with the same words would give (the same bytes as `archviz render`).
 
     A partial diagram (the forward pass failed or returned no tensor) is written beside the cache, never
     as a cache hit, so the next build traces the file again and warns again. `public` rewrites the
-    failure's text before it is drawn and reported (see `public_message`): the page shows both.
-    `timeout` (seconds; None or 0: none) stops a model that hangs, and draws what ran.
+    failure's text for the page's warning. `timeout` (seconds; None or 0: none) stops a model that hangs,
+    and draws what ran.
     """
     key = cache_key(request, sources)
     ensure_dir(cache)
@@ -126,30 +103,22 @@ def draw(
         return Drawn(image)
     if threading.current_thread() is not threading.main_thread():
         timeout = None  # the alarm exists only in the main thread; a threaded builder waits as before
-    target = tracing.trace_file(request.path, model=request.model, timeout=timeout or None)
-    target.trace = _scrubbed(target.trace, public)
     options = Options(
-        formats=(Format(request.fmt),), depth=request.depth, gates=request.gates, theme=Theme(request.theme)
+        formats=(Format(request.fmt),),
+        depth=request.depth,
+        gates=request.gates,
+        theme=Theme(request.theme),
+        load=LoadOptions(model=request.model, timeout=timeout or None),
     )
-    with tempfile.TemporaryDirectory(prefix=".render-", dir=cache) as scratch:
-        written = write(target.trace, target.stem, scratch, options)
-        traced = written.trace or target.trace
-        if traced.failure is not None:
-            problem: str | None = messages.failure_message(traced, [])
-        else:
-            problem = messages.no_output_message(traced)
-        if problem:
-            image = os.path.join(cache, f"{key}.partial.{request.fmt}")
-        os.replace(os.path.join(scratch, f"{target.stem}.{request.fmt}"), image)
-    return Drawn(image, written.notes, problem)
-
-
-def _scrubbed(trace: Trace, public: Callable[[str], str]) -> Trace:
-    """`trace` with the failure's text (on the record and on the failing call) passed through `public`."""
-    if trace.failure is None:
-        return trace
-    calls = tuple(replace(c, error=public(c.error)) if c.error else c for c in trace.calls)
-    return replace(trace, calls=calls, failure=replace(trace.failure, message=public(trace.failure.message)))
+    sink = MemorySink()
+    result = run(Source.file(request.path), options, sink)
+    traced = result.trace
+    problem = messages.failure_message(traced, []) if traced.failure is not None else messages.no_output_message(traced)
+    if problem:
+        image = os.path.join(cache, f"{key}.partial.{request.fmt}")
+        problem = public(problem)
+    write_atomic(image, sink.files[f"{result.stem}.{request.fmt}"])
+    return Drawn(image, result.notes, problem)
 
 
 # An absolute path left in a message after the known folders are taken out: POSIX or Windows.

@@ -1,12 +1,11 @@
 """`archviz doctor`: re-run the forward pass with each input axis grown, learn where every size comes
 from, name the axes, and diagnose (see analysis.doctor for the rules).
 
-The experiment: the model's inputs are grouped into axes (equal sizes are one axis); each axis is
-grown to n+1 and to 2n in turn (by repeating its last slice, so token ids and masks stay valid), and
-the forward pass is traced again. A size that moves with an axis comes from it; two runs give the
-linear form (`T`, `T−1`, `2·T`, `B·T`). An axis the model accepts only at one size (a feature width
-a layer is built for) is said to be fixed. Sizes the experiment cannot explain fall back to what the
-modules document (an nn.LSTM's batch_first, a conv's channels).
+The experiments (`experiments`): every input dim is grown on its own (by repeating its last slice, so
+token ids and masks stay valid), joined with others only when the model needs them to move together,
+and the forward pass is traced again. A size that moves with an axis comes from it; two runs give the
+linear form (`T`, `T−1`, `2·T`, `B·T`). An axis the model accepts only at one size (a feature width a
+layer is built for) is said to be fixed. Axes are then named from evidence (`analysis.axes`).
 """
 
 from __future__ import annotations
@@ -14,22 +13,20 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import time
 from dataclasses import dataclass, field
 
 from ..analysis import annotate
 from ..analysis.axes import Axes, describe, dim_names, name_axes
 from ..analysis.doctor import Facts, diagnose
-from ..analysis.provenance import Experiment, Provenance, Trial, provenance
-from ..errors import ArchvizError, Timeout, UsageError
-from ..kinds import CallKind, Severity
+from ..analysis.provenance import Provenance, provenance
+from ..errors import ArchvizError, UsageError
+from ..kinds import Severity
 from ..record import Trace, named_path
-from .docs import local_sources
+from . import experiments
+from .options import Options
 from .pipeline import Dims
-from .tracing import Live, Target, process_kept, time_limit
-
-BIG = 5000  # calls: above this, `render` skips the experiments (`archviz doctor` always runs them)
-RENDER_BUDGET = 2.0  # seconds `render` gives the experiments (estimated from the first run; --dims: no limit)
+from .sources import local_sources
+from .tracing import Live, Target
 
 
 @dataclass
@@ -92,103 +89,21 @@ def _facts(target: Target) -> Facts:
     return Facts(sources)
 
 
-def _trial_sizes(n: int) -> tuple[int, int]:
-    return (n + 1, 2 * n) if n <= 64 else (n + 1, n + 8)
-
-
-class OverBudget(Exception):
-    """The experiments would take longer than they may (render's budget): none are used."""
-
-
-def experiments(
-    target: Target, budget: float | None = None, timeout: float | None = None
-) -> tuple[list[Experiment], list[str]]:
-    """Trace the model again with each input axis grown; the experiments and what could not run.
-
-    `budget`: seconds the experiments may take, estimated from the first run; over it, `OverBudget` is
-    raised before the rest run (all groups or none: a group left out would make its sizes look constant).
-    `timeout`: `--timeout`, for each run as for the traced pass; a pass it stopped is not run again.
-    """
-    from .. import capture
-    from ..capture import perturb
-
-    live = target.live
-    if live is None:
-        return [], ["the model's inputs were not kept (a script's call): sizes are named from the modules only"]
-    base = target.trace
-    if base.failure is not None and base.failure.exc_type == Timeout.__name__:
-        return [], ["the forward pass was stopped by --timeout: it was not run again to trace sizes back"]
-    done, notes = [], []
-    root_dir = os.path.dirname(target.path) if target.path else None
-    groups = perturb.axis_groups(live.args, live.kwargs)
-    runs, ran, started = 2 * len(groups), 0, time.perf_counter()
-    if budget is not None and live.seconds is not None and live.seconds * runs > budget:
-        raise OverBudget(f"the {runs} runs would take about {live.seconds * runs:.0f} s")
-    for group in groups:
-        trials = []
-        for size in _trial_sizes(group.size):
-            try:
-                args, kwargs = perturb.perturbed(live.args, live.kwargs, group, size)
-            except (TypeError, ValueError, RuntimeError) as exc:  # an input that cannot be grown
-                trials.append(Trial(size, None, f"its inputs could not be grown: {type(exc).__name__}: {exc}"))
-                continue
-            with process_kept(), time_limit(timeout):  # the model's code runs again: undo what it does again
-                traced = capture.trace_model(
-                    live.model, args, kwargs, name=base.model_name, source_file=base.source_file, root_dir=root_dir,
-                    verify=False,
-                )  # fmt: skip
-            ran += 1
-            took = time.perf_counter() - started
-            if budget is not None and ran == 1 and took * runs > budget:
-                raise OverBudget(f"the {runs} runs would take about {took * runs:.0f} s")
-            failed = traced.failure is not None and (base.failure is None or traced.failure.call != base.failure.call)
-            if failed:
-                where = traced.call(traced.failure.call) if traced.failure and traced.failure.call else None
-                what = (
-                    "the forward pass" if where is None
-                    else f"{where.type} '{where.name}'" if where.kind == CallKind.MODULE and where.name
-                    else f"op {where.type}"
-                )  # fmt: skip
-                trials.append(Trial(size, traced, f"{what} fails with it ({traced.failure.exc_type})"))  # type: ignore[union-attr]
-            else:
-                trials.append(Trial(size, traced))
-        done.append(Experiment(group.id, group.size, group.members, tuple(trials)))
-        fixed = [t for t in trials if t.error]
-        if fixed and len(fixed) == len(trials):
-            arg_names = base.calls[0].arg_names if base.calls else ()
-            places = ", ".join(f"{named_path(p, arg_names)} dim {d}" for p, d in group.members[:3])
-            notes.append(f"{places} = {group.size} is fixed: {fixed[0].error}")
-    return done, notes
-
-
 def examine(
-    target: Target,
-    *,
-    dims: str | None = None,
-    run_experiments: bool = True,
-    budget: float | None = None,
-    timeout: float | None = None,
+    target: Target, *, dims: str | None = None, run_experiments: bool = True, timeout: float | None = None
 ) -> Examined:
-    """The record of `target` with its findings; provenance and axes when the experiments ran (within
-    `budget` seconds, if given)."""
+    """The record of `target` with its findings; provenance and axes when the experiments ran."""
     trace = target.trace if target.trace.cells else annotate(target.trace)
     given = _given(target.live, dims)
     facts = _facts(target)
     notes: list[str] = []
     prov = axes = None
     if run_experiments:
-        try:
-            exps, notes = experiments(target, budget, timeout)
-        except OverBudget as exc:
-            notes.append(f"sizes were not traced back to the inputs: {exc} (`archviz doctor` does it)")
-        else:
-            prov = provenance(trace, exps)
-            axes = name_axes(trace, prov, given)
+        exps, notes = experiments.experiments(target, timeout)
+        prov = provenance(trace, exps)
+        axes = name_axes(trace, prov, given)
     elif target.live is not None:
-        notes.append(
-            f"the record has {len(trace.calls):,} calls: sizes were not traced back to the inputs "
-            "(`archviz doctor` does it)"
-        )
+        notes.append("sizes were not traced back to the inputs (`archviz doctor` or `render --doctor` does it)")
     findings = diagnose(trace, prov, axes, facts)
     return Examined(dataclasses.replace(trace, findings=findings), prov, axes, notes)
 
@@ -275,19 +190,20 @@ class ForRender:
     dims: Dims | None
     hint: str | None
     failed: str | None = None
+    examined: Examined | None = None
 
 
-def for_render(target: Target, dims: str | None, path: str, timeout: float | None = None) -> ForRender:
-    """The doctor as `render` runs it: the experiments only on records of up to `BIG` calls, and never in the
-    way of the diagram — if the doctor itself fails, the record is drawn without it and the reason given."""
-    parse_dims(dims)
-    small = target.live is not None and len(target.trace.calls) <= BIG
+def for_render(target: Target, options: Options, path: str) -> ForRender:
+    """The doctor as `render` runs it: the experiments only when the options ask for them (`--doctor`,
+    `--dims`), and never in the way of the diagram — if the doctor itself fails, the record is drawn
+    without it and the reason given."""
+    parse_dims(options.dims)
     try:
-        budget = None if dims else RENDER_BUDGET
-        examined = examine(target, dims=dims, run_experiments=small, budget=budget, timeout=timeout)
+        examined = examine(target, dims=options.dims, run_experiments=options.experiments, timeout=options.load.timeout)
     except ArchvizError:
         raise
     except Exception as exc:  # noqa: BLE001 - advice must not cost the user the diagram
         said = f"the doctor could not check this model ({type(exc).__name__}: {exc})"
         return ForRender(target.trace, None, None, said)
-    return ForRender(examined.trace, dims_view(examined, named=dims is not None), hint(examined, path))
+    dims = dims_view(examined, named=options.dims is not None)
+    return ForRender(examined.trace, dims, hint(examined, path), examined=examined)

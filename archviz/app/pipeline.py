@@ -1,7 +1,8 @@
-"""The stages end to end, from a record to files: gates -> view -> DOT/SVG/PNG/PDF, JSON, HTML.
+"""From an analysed record to files: view -> DOT/SVG/PNG/PDF, drill-ins, JSON, HTML, through a sink.
 
-Shared by the CLI, the API and Sphinx. Nothing here prints or exits: callers get the written paths,
-notes and the trace, and decide.
+`run` (app.run) calls `write` for every front end. A sink decides where the bytes go — a folder,
+written atomically (`FolderSink`), or memory (`MemorySink`: `render --check`, the docs builders, the
+notebook display) — never what they are. Nothing here prints or exits.
 """
 
 from __future__ import annotations
@@ -13,52 +14,24 @@ import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..analysis import annotate
 from ..draw import dot, drill, graphviz
 from ..errors import ArchvizError, TraceError, UsageError
-from ..kinds import IMAGE_FORMATS, CallKind, Format, GatesMode, Layout, OpsMode, Theme
-from ..record import Trace
-from ..view import Graph, View, lint, parse_gates
+from ..kinds import IMAGE_FORMATS, CallKind, Format
+from ..record import Rolling, Trace
+from ..view import Graph, lint, parse_gates
 from ..view.fit import Budget, Fitted, fit, shrink, too_big
-from ..view.names import safe_stem
 from .files import ensure_dir, write_atomic
+from .options import Options
 
 Stage = Callable[[str], AbstractContextManager[None]]
 
 
-def _no_stage(name: str) -> AbstractContextManager[None]:
+def no_stage(name: str) -> AbstractContextManager[None]:
+    """A stage that shows nothing (no progress display)."""
     return contextlib.nullcontext()
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to draw and what to write; the CLI's options, as plain data.
-
-    Args:
-        formats: any of svg, png, pdf, dot, json, html.
-        depth, unroll, ops, direction: the view (see `view.View`).
-        gates: `--gates` text: auto, all, none, or a comma list of module paths.
-        theme: `light`, `dark` or `transparent` diagram background.
-        max_nodes: above this many nodes, collapse depth (and roll loops) automatically.
-    """
-
-    formats: tuple[Format, ...] = (Format.SVG, Format.HTML)
-    depth: int | None = None
-    unroll: bool = False
-    ops: OpsMode = OpsMode.DEFAULT
-    direction: Layout = Layout.TB
-    gates: str = GatesMode.AUTO
-    theme: Theme = Theme.LIGHT
-    max_nodes: int = 400
-
-    def view(self) -> View:
-        """The view these options ask for."""
-        mode, paths = parse_gates(self.gates)
-        return View(
-            depth=self.depth, unroll=self.unroll, ops=OpsMode(self.ops), direction=Layout(self.direction.upper()),
-            gates=mode, open_paths=paths,
-        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,34 +50,42 @@ class Dims:
     axes: str = ""
 
 
+class Sink(Protocol):
+    """Where made files go: `put` is called once per file, in a fixed order."""
+
+    def put(self, name: str, data: bytes) -> None: ...
+
+
 @dataclass
-class Written:
-    """What `write` produced: file paths in order, and notes for the user (auto-collapse)."""
+class FolderSink:
+    """Files written atomically into `out` (created if needed); `paths` in the order written."""
 
+    out: str
     paths: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    trace: Trace | None = None
+
+    def put(self, name: str, data: bytes) -> None:
+        if not self.paths:
+            ensure_dir(self.out)  # made with the first file: a run that fails before leaves no empty folder
+        self.paths.append(write_atomic(os.path.join(self.out, name), data))
 
 
-def parse_formats(text: str) -> tuple[Format, ...]:
-    """`svg,png` -> (svg, png); a usage error naming unknown formats."""
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    known = [f.value for f in Format]
-    unknown = [f for f in chosen if f not in known]
-    if unknown or not chosen:
-        raise UsageError(
-            f"--format {text!r}: unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(known)}."
-        )
-    return tuple(Format(f) for f in chosen)
+@dataclass
+class MemorySink:
+    """Files kept in memory, by file name, in the order made."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def put(self, name: str, data: bytes) -> None:
+        self.files[name] = data
 
 
-def with_gates(trace: Trace, options: Options) -> Trace:
+def with_gates(trace: Trace, options: Options, rolling: Rolling | None = None) -> Trace:
     """Run the cell analysis, also opening the module paths named in `options.gates`.
 
     A path that names no module of this forward pass is a usage error that lists the cells there are.
     """
     paths = parse_gates(options.gates)[1]
-    annotated = annotate(trace, paths)
+    annotated = annotate(trace, paths, rolling)
     called = {c.name for c in trace.calls if c.kind == CallKind.MODULE and c.name}
     unknown = [p for p in paths if p not in called]
     if unknown:
@@ -118,47 +99,64 @@ def with_gates(trace: Trace, options: Options) -> Trace:
 
 
 def write(
-    trace: Trace, stem: str, out: str, options: Options, stage: Stage = _no_stage, dims: Dims | None = None
-) -> Written:
-    """Write the diagram, its drill-ins, the record and the report for `trace` into `out`.
+    trace: Trace,
+    rolling: Rolling,
+    stem: str,
+    options: Options,
+    sink: Sink,
+    stage: Stage = no_stage,
+    dims: Dims = Dims(),
+) -> list[str]:
+    """Make the diagram, its drill-ins, the record and the report of `trace` in `options.formats`; put
+    each file into `sink`. Returns the notes for the user (a smaller view drawn than asked for).
 
     Args:
-        trace: the record (gates are added here if it has none yet).
-        stem: file name stem (`gru`, `gru.build_builtin`).
-        out: output folder, created if needed.
+        trace: the record, with its cells and findings.
+        rolling: its loops (`analysis.loops.rolling_for`), found once by the caller.
+        stem: file name stem (`gru`, `gru.build_builtin`), already safe.
         options: formats and view.
+        sink: where the files go.
         stage: context-manager factory told each stage's name (`laying out`, `writing`), for progress.
-        dims: the doctor's axis names and size origins, when it ran.
+        dims: the doctor's axis names and size origins.
     """
-    dims = dims or Dims()
-    if options.depth is not None and options.depth < 0:
-        raise UsageError(f"--depth {options.depth}: the depth must be 0 or more.")
-    stem = safe_stem(stem)
     budget = Budget(max_nodes=options.max_nodes)
-    with stage("finding gates and loops"):
-        trace = with_gates(trace, options) if not trace.cells else trace
-        fitted = fit(trace, dataclasses.replace(options.view(), names=dims.names), budget)
-    result = Written(trace=trace)
-    ensure_dir(out)
-    files = _Files(out, options.formats, result.paths, stage)
+    view = dataclasses.replace(options.view(), names=dims.names)
+    with stage("choosing the view"):
+        fitted = fit(trace, view, budget, rolling)
+    files = _Files(sink, options.formats, stage)
+    notes: list[str] = []
     image = next((f for f in IMAGE_FORMATS if f in options.formats), Format.SVG)
-    g, dot_text, main_svg = _main_diagram(trace, fitted, budget, stem, options, image, files, result.notes)
+    g, dot_text, main_svg = _main_diagram(trace, fitted, budget, stem, options, image, files, notes)
     files.text(stem, Format.DOT, dot_text)
-    files.text(stem, Format.JSON, trace.to_json())
+    if Format.JSON in options.formats:
+        files.text(stem, Format.JSON, trace.to_json())
     svgs = {stem: files.diagram(stem, dot_text, keep_dot=False, svg=main_svg)}
-    for d in drill.drill_ins(trace, stem, image, options.theme):
-        svgs[d.name] = files.diagram(d.name, d.dot, keep_dot=True)
+    drills = drill.drill_ins(trace, stem, image, options.theme)
+    laid = files.layout_svgs([d.name for d in drills], [d.dot for d in drills])
+    for d, svg in zip(drills, laid, strict=True):
+        svgs[d.name] = files.diagram(d.name, d.dot, keep_dot=True, svg=svg)
     if Format.HTML in options.formats:
-        files.text(
-            stem, Format.HTML, _report(trace, g, stem, {k: v for k, v in svgs.items() if v}, result.notes, stage, dims)
-        )
-    return result
+        from ..draw import html  # jinja2 is only needed for the report
+
+        with stage("writing the report"):
+            shown = {k: v for k, v in svgs.items() if v}
+            page = html.render_report(
+                trace, g, stem, shown, rolling, notes=notes, axes=dims.axes, origins=dict(dims.origins)
+            )
+        files.text(stem, Format.HTML, page)
+    return notes
 
 
 def _main_diagram(
-    trace: Trace, fitted: Fitted, budget: Budget, stem: str, options: Options, image: Format, files: _Files,
+    trace: Trace,
+    fitted: Fitted,
+    budget: Budget,
+    stem: str,
+    options: Options,
+    image: Format,
+    files: _Files,
     notes: list[str],
-) -> tuple[Graph, str, str]:  # fmt: skip
+) -> tuple[Graph, str, str]:
     """The main view, its DOT and its SVG: laid out once, and again smaller while the picture is too big."""
     while True:
         problems = lint(fitted.graph)
@@ -185,20 +183,12 @@ def _svg_size(svg: str) -> tuple[float, float] | None:
     return (float(m[1]), float(m[2])) if m else None
 
 
-def _report(trace: Trace, g: Graph, stem: str, svgs: dict[str, str], notes: list[str], stage: Stage, dims: Dims) -> str:
-    from ..draw import html  # jinja2 is only needed for the report
-
-    with stage("writing the report"):
-        return html.render_report(trace, g, stem, svgs, notes=notes, axes=dims.axes, origins=dict(dims.origins))
-
-
 @dataclass
 class _Files:
-    """Writes one output folder's files atomically, in the formats asked for, recording their paths."""
+    """Puts one render's files into a sink, in the formats asked for."""
 
-    out: str
+    sink: Sink
     formats: tuple[Format, ...]
-    written: list[str]
     stage: Stage
 
     @property
@@ -207,7 +197,7 @@ class _Files:
 
     def text(self, name: str, fmt: Format, text: str | bytes) -> None:
         if fmt in self.formats:
-            self.written.append(write_atomic(os.path.join(self.out, f"{name}.{fmt}"), text))
+            self.sink.put(f"{name}.{fmt}", text.encode("utf-8") if isinstance(text, str) else text)
 
     def layout(self, name: str, dot_text: str, fmt: Format) -> bytes:
         """Lay out `dot_text` as `fmt`; when Graphviz is missing or fails, keep the diagram's source."""
@@ -216,11 +206,24 @@ class _Files:
                 return graphviz.render(dot_text, fmt)
         except ArchvizError:
             if Format.DOT not in self.formats:
-                self.written.append(write_atomic(os.path.join(self.out, f"{name}.dot"), dot_text))
+                self.sink.put(f"{name}.dot", dot_text.encode("utf-8"))
+            raise
+
+    def layout_svgs(self, names: list[str], dot_texts: list[str]) -> list[str | None]:
+        """SVGs of several diagrams from one Graphviz run, when any SVG is wanted (None each, otherwise)."""
+        if not dot_texts or not (Format.SVG in self.formats or Format.HTML in self.formats):
+            return [None] * len(dot_texts)
+        try:
+            with self.stage(f"laying out {len(dot_texts)} drill-in diagrams"):
+                return list(graphviz.render_svgs(dot_texts))
+        except ArchvizError:
+            if Format.DOT not in self.formats:
+                for name, text in zip(names, dot_texts, strict=True):
+                    self.sink.put(f"{name}.dot", text.encode("utf-8"))
             raise
 
     def diagram(self, name: str, dot_text: str, keep_dot: bool, svg: str | None = None) -> str:
-        """Write one diagram in every image format asked for; return its SVG ('' if not made)."""
+        """Make one diagram in every image format asked for; return its SVG ('' if not made)."""
         if keep_dot:
             self.text(name, Format.DOT, dot_text)
         made = ""

@@ -6,34 +6,31 @@ import os
 from typing import Any
 
 from ..errors import TraceError, text_of
+from .options import LoadOptions
 from .tracing import no_such_call, process_kept, time_limit
 
 
-def summary_table(
-    path: str,
-    *,
-    model: str | None = None,
-    inputs: tuple[str, ...] = (),
-    vocab: int = 100,
-    script: bool = False,
-    call: int = 1,
-    device: str | None = None,
-    depth: int = 4,
-    timeout: float | None = None,
-) -> str:
+def summary_table(path: str, load: LoadOptions | None = None, depth: int = 4) -> str:
     """torchinfo's table for the model of `path`, found as `render` finds it (script mode included)."""
     from ..load import userfile
 
+    load = load or LoadOptions()
     path = userfile.check_path(path)  # before torch and torchinfo: a usage error needs neither
     import torchinfo
 
-    with userfile.user_path(path), process_kept(), time_limit(timeout):
-        module, args, kwargs, name = _model_and_inputs(path, model, inputs, vocab, script, call, device)
+    with userfile.user_path(path), process_kept(), time_limit(load.timeout):
+        module, args, kwargs, name = _model_and_inputs(
+            path, load.model, load.inputs, load.vocab, load.script, load.call, load.device
+        )
         try:
             stats = torchinfo.summary(
-                module, input_data=list(args), depth=depth, verbose=0,
-                col_names=("input_size", "output_size", "num_params"), **kwargs,
-            )  # fmt: skip
+                module,
+                input_data=list(args),
+                depth=depth,
+                verbose=0,
+                col_names=("input_size", "output_size", "num_params"),
+                **kwargs,
+            )
         except (Exception, SystemExit) as exc:  # torchinfo says only "see above stack traces": say what failed,
             raise _forward_error(path, module, args, kwargs, name, exc) from exc  # as render does (sys.exit too)
     note = _count_tied_once(stats, module)  # corrects the totals before the table is written out

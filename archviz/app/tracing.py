@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
+import gc
 import importlib.util
 import io
 import os
@@ -13,7 +16,6 @@ import signal
 import sys
 import sysconfig
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import FrameType
@@ -21,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import LoadError, NoInputsError, Timeout, UsageError
 from ..record import Trace
-from ..view.names import file_stem
+from ..view.names import file_stem, safe_stem
+from .options import LoadOptions
 
 if TYPE_CHECKING:
     from ..load.loader import NoModel
@@ -35,17 +38,18 @@ class Live:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     namespace: dict[str, Any] = field(default_factory=dict)  # the model file's globals (example_dims)
-    seconds: float | None = None  # how long its traced forward pass took, when known
 
 
 @dataclass
 class Target:
-    """A traced model file: the record and the stem its output files are named after."""
+    """A traced model: the record, the stem its output files are named after, the live model, and the
+    exception the forward pass raised (its traceback is what `--debug` prints; the record keeps its text)."""
 
     trace: Trace
     stem: str
     live: Live | None = None
     path: str = ""  # the model file (absolute)
+    exception: BaseException | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class _Request:
     grad: bool
     device: str | None
     kept: list[Live] = field(default_factory=list, compare=False)  # the live model, once found
+    raised: list[BaseException] = field(default_factory=list, compare=False)  # why the drawn pass failed
 
     @property
     def name(self) -> str:
@@ -68,6 +73,17 @@ class _Request:
         return os.path.dirname(self.path)
 
 
+def settle_process() -> None:
+    """For a process that runs one command and ends (the CLI): import torch now and freeze everything made
+    so far out of the cyclic garbage collector's reach. torch's import leaves about a million objects, and
+    every full collection during the run would walk them all (about 50 ms each); frozen, they are never
+    walked and never freed, which costs nothing in a process that ends after the command. Not for a
+    library caller's process: there, freezing would keep its garbage alive."""
+    from .. import capture  # noqa: F401 - imports torch
+
+    gc.freeze()
+
+
 def check_path(path: str | os.PathLike[str]) -> str:
     """The absolute path of a readable Python file, or a usage error naming it (imports no torch)."""
     from ..load import userfile
@@ -75,54 +91,56 @@ def check_path(path: str | os.PathLike[str]) -> str:
     return userfile.check_path(path)
 
 
-def trace_file(
-    path: str | os.PathLike[str],
-    *,
-    model: str | None = None,
-    inputs: tuple[str, ...] = (),
-    vocab: int = 100,
-    script: bool = False,
-    call: int = 1,
-    grad: bool = False,
-    device: str | None = None,
-    timeout: float | None = None,
-) -> Target:
+def trace_file(path: str | os.PathLike[str], load: LoadOptions | None = None, **given: Any) -> Target:
     """Load `path` (model mode, or script mode when it defines no model) and trace one forward pass.
 
     Args:
         path: the model file.
-        model, inputs, vocab, device: as `--model`, `--input`, `--vocab` and `--device`.
-        script: run the file as `__main__` and record its `call`-th top-level module call.
-        grad: trace with autograd on.
-        timeout: stop the model's code after this many seconds (importing, building and the forward
-            pass together): what ran is drawn, and the failure says where it was.
+        load: how to run it (`--model`, `--input`, `--vocab`, `--script`, `--call`, `--device`, `--grad`,
+            `--timeout`: the model's code is stopped after that many seconds — importing, building and the
+            forward pass together — and what ran is drawn, with the failure saying where it was).
+        given: the same as keywords (`model="build_builtin"`), for callers with no `LoadOptions` at hand.
     """
     from ..load import userfile
 
+    load = dataclasses.replace(load or LoadOptions(), **given)
     path = check_path(path)  # before torch: a wrong path is reported at once
-    request = _Request(path, model, inputs, vocab, call, grad, device)
-    stem = file_stem(path, model)
-    if timeout:
+    request = _Request(path, load.model, load.inputs, load.vocab, load.call, load.grad, load.device)
+    stem = file_stem(path, load.model)
+    if load.timeout:
         from .. import capture  # noqa: F401 - torch imported before the clock starts: it is archviz's time
         from ..load import loader  # noqa: F401
-    with userfile.user_path(path), process_kept(), time_limit(timeout):
+    with userfile.user_path(path), process_kept(), time_limit(load.timeout):
         no_model = None
-        if not script:
+        if not load.script:
             traced = _model_mode(request)
             if isinstance(traced, Trace):
-                return Target(traced, stem, request.kept[-1] if request.kept else None, path)
+                return _target(request, traced, stem)
             no_model = traced
-        traced = _script_mode(request, no_model)
-        return Target(traced, stem, request.kept[-1] if request.kept else None, path)
+        return _target(request, _script_mode(request, no_model), stem)
+
+
+def _target(request: _Request, trace: Trace, stem: str) -> Target:
+    live = request.kept[-1] if request.kept else None
+    raised = request.raised[-1] if request.raised and trace.failure is not None else None
+    return Target(trace, stem, live, request.path, raised)
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_spec = importlib.util.find_spec("torch")  # found, not imported: --help stays fast
-_LIBRARY = (
-    os.path.dirname(_spec.origin) + os.sep if _spec and _spec.origin else "\0",
-    os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep,
-    "<",  # frozen modules, and code made at run time (a dataclass's __init__ is `<string>`)
-)
+
+
+@functools.cache
+def _library() -> tuple[str, ...]:
+    """Folders of code that is neither archviz's nor the user's: torch's, Python's, code made at run time.
+
+    Found on first use (sysconfig's paths take tens of milliseconds): only `--timeout` needs them.
+    """
+    spec = importlib.util.find_spec("torch")  # found, not imported
+    return (
+        os.path.dirname(spec.origin) + os.sep if spec and spec.origin else "\0",
+        os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep,
+        "<",  # frozen modules, and code made at run time (a dataclass's __init__ is `<string>`)
+    )
 
 
 @contextlib.contextmanager
@@ -139,9 +157,11 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         raise UsageError("--timeout needs a platform with SIGALRM and archviz running in the main thread.")
 
+    library = _library()  # found now: the handler must not be slow
+
     def fire(signum: int, frame: FrameType | None) -> None:
         f = frame
-        while f is not None and f.f_code.co_filename.startswith(_LIBRARY):
+        while f is not None and f.f_code.co_filename.startswith(library):
             f = f.f_back  # torch's or Python's own code, called by whoever is below
         if f is not None and f.f_code.co_filename.startswith(_PACKAGE):
             signal.setitimer(signal.ITIMER_REAL, 0.01)  # inside archviz: try again in a moment
@@ -202,7 +222,7 @@ def _model_mode(r: _Request) -> Trace | NoModel:
             during_import.failed(exc.__cause__)  # a call the file's top level made: where it raised
     if load_error is not None:
         if during_import.trace is not None and during_import.trace.failure is not None:
-            capture.remember_exception(load_error.__cause__)
+            _raised(r, load_error.__cause__)
             return during_import.trace
         if during_import.trace is not None and isinstance(load_error, NoInputsError):
             return during_import.trace  # a pasted script: build, make inputs, call — that call is drawn
@@ -213,14 +233,12 @@ def _model_mode(r: _Request) -> Trace | NoModel:
     if during_import.called is not None:
         r.kept.append(Live(during_import.called[0], during_import.called[1], {}))
     if isinstance(found, loader.Loaded):
-        live = Live(found.model, found.args, found.kwargs, found.namespace)
-        r.kept.append(live)
-        started = time.perf_counter()
-        traced = capture.trace_model(
+        r.kept.append(Live(found.model, found.args, found.kwargs, found.namespace))
+        traced = capture.run_model(
             found.model, found.args, found.kwargs, name=found.name, source_file=r.name, root_dir=r.root, grad=r.grad
         )
-        live.seconds = time.perf_counter() - started
-        return traced
+        _raised(r, traced.exception)
+        return traced.trace
     assert found is not None
     return during_import.trace if during_import.trace is not None else found
 
@@ -240,13 +258,19 @@ def _script_mode(r: _Request, no_model: NoModel | None) -> Trace:
     if running.called is not None:
         r.kept.append(Live(running.called[0], running.called[1], {}))
     if running.trace is not None and (script_error is None or running.trace.failure is not None):
-        capture.remember_exception(script_error.__cause__ if script_error else None)
+        _raised(r, script_error.__cause__ if script_error else None)
         return running.trace
     if script_error is not None:
         raise script_error
     if no_model is not None and running.seen == 0:
         raise no_model.error
     raise no_such_call(r.name, running.seen, r.call)
+
+
+def _raised(r: _Request, exc: BaseException | None) -> None:
+    """Keep the exception behind the pass that is drawn (for `--debug`)."""
+    if exc is not None:
+        r.raised.append(exc)
 
 
 def no_such_call(name: str, seen: int, call: int) -> LoadError:
@@ -257,15 +281,10 @@ def no_such_call(name: str, seen: int, call: int) -> LoadError:
     )
 
 
-def last_exception() -> BaseException | None:
-    """The exception behind the last failed forward pass traced in this thread (for --debug)."""
-    from .. import capture
-
-    return capture.last_exception()
-
-
-def trace_live(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], grad: bool = False) -> Trace:
+def trace_live(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], grad: bool = False) -> Target:
     """Trace `model(*args, **kwargs)` once (an nn.Module already built, e.g. in a notebook)."""
     from .. import capture
 
-    return capture.trace_model(model, args, kwargs, name=type(model).__name__, grad=grad)
+    name = type(model).__name__
+    traced = capture.run_model(model, args, kwargs, name=name, grad=grad)
+    return Target(traced.trace, safe_stem(name), Live(model, args, kwargs), "", traced.exception)

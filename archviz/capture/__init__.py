@@ -5,6 +5,6 @@ record never keeps. torch is imported by these modules, so import them only when
 """
 
 from .script import ScriptCapture
-from .tracer import last_exception, remember_exception, trace_model
+from .tracer import Traced, run_model, trace_model
 
-__all__ = ["ScriptCapture", "last_exception", "remember_exception", "trace_model"]
+__all__ = ["ScriptCapture", "Traced", "run_model", "trace_model"]

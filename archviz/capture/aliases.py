@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import CodeType, FrameType
 
+from ..kinds import op_stem
+from .operators import OPERATORS
+
 _FILLS = frozenset({"append", "appendleft", "extend", "insert", "add", "update", "setdefault"})
 _HEAD = re.compile(r"(args|kwargs)\[(\d+|'[^']*')\]")
 _STEP = re.compile(r"\[(\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]|\.(\w+)")
@@ -107,24 +110,6 @@ def _descend(expr: ast.AST, rest: str) -> ast.AST:
 
 # ---- the exact expression, from the position of the running instruction ---------------------------
 
-# Operator -> (op names that read the operands in source order, op names that read them reflected).
-# Names arrive with underscores stripped: `__iand__` is `iand`, `add_` (what `x += y` runs) is `add`.
-_OPERATORS: dict[type, tuple[frozenset[str], frozenset[str]]] = {
-    op: (frozenset(direct.split()), frozenset(reflected.split()))
-    for op, direct, reflected in (
-        (ast.Add, "add iadd", "radd"), (ast.Sub, "sub isub subtract", "rsub"),
-        (ast.Mult, "mul imul multiply", "rmul"), (ast.MatMult, "matmul imatmul", "rmatmul"),
-        (ast.Div, "div truediv itruediv true_divide divide", "rdiv rtruediv"),
-        (ast.FloorDiv, "floordiv ifloordiv floor_divide", "rfloordiv"),
-        (ast.Mod, "mod imod remainder fmod", "rmod"), (ast.Pow, "pow ipow", "rpow"),
-        (ast.BitAnd, "and iand bitwise_and", "rand"), (ast.BitOr, "or ior bitwise_or", "ror"),
-        (ast.BitXor, "xor ixor bitwise_xor", "rxor"), (ast.LShift, "lshift ilshift", "rlshift"),
-        (ast.RShift, "rshift irshift", "rrshift"),
-        (ast.Lt, "lt less", "gt greater"), (ast.Gt, "gt greater", "lt less"), (ast.LtE, "le", "ge"),
-        (ast.GtE, "ge", "le"), (ast.Eq, "eq", ""), (ast.NotEq, "ne", ""),
-        (ast.USub, "neg negative", ""), (ast.UAdd, "pos positive", ""), (ast.Invert, "invert bitwise_not", ""),
-    )
-}  # fmt: skip
 _COMPARISONS = frozenset(dis.opmap[n] for n in ("COMPARE_OP", "IS_OP", "CONTAINS_OP"))
 _COMPUTED = ast.Constant(value=None)  # stands for a value an operation made (`x[i] += v` stores one)
 _LIMIT = 1 << 16
@@ -244,7 +229,7 @@ def _sides(spot: Spot, op: str, index: int, scalar: Callable[[ast.AST], bool]) -
         kind, sides = node.ops[k], (node.comparators[k - 1] if k else node.left, node.comparators[k])
     else:
         return None
-    direct, reflected = _OPERATORS.get(type(kind), (frozenset(), frozenset()))
+    direct, reflected = OPERATORS.get(type(kind), (frozenset(), frozenset()))
     if op in reflected or (op in direct and scalar(sides[0]) and not scalar(sides[1])):
         sides = (sides[1], sides[0])  # `2 - x` runs rsub(x, 2); `2 * x` runs mul(x, 2)
     elif op not in direct:
@@ -300,9 +285,15 @@ def _computes(expr: ast.AST) -> bool:
 
 
 def operand(
-    spot: Spot, callee: str, path: str, *, method: bool = False, module: bool = False,
-    scalar: Callable[[ast.AST], bool] = lambda _: False, made: ast.AST | None = None,
-) -> tuple[frozenset[str], bool] | None:  # fmt: skip
+    spot: Spot,
+    callee: str,
+    path: str,
+    *,
+    method: bool = False,
+    module: bool = False,
+    scalar: Callable[[ast.AST], bool] = lambda _: False,
+    made: ast.AST | None = None,
+) -> tuple[frozenset[str], bool] | None:
     """The names read by the expression that supplied argument `path` (`args[1][0]`) to the call running
     at `spot`, and whether that expression's value is what an operation returned (`made`, the expression
     of a hand-back, counts: `x.real` is one); None when the spot is not that call.
@@ -321,11 +312,11 @@ def operand(
             key = head[2].strip("'")
             expr = next((k.value for k in node.keywords if k.arg == key), None)
     else:
-        index, op = int(head[2]), callee.strip("_")
+        index, op = int(head[2]), op_stem(callee)
         if isinstance(node, ast.Call) or module:
             expr = _called(node, callee, method, module, index) if isinstance(node, ast.Call) else None
         elif isinstance(node, ast.UnaryOp):
-            expr = node.operand if index == 0 and op in _OPERATORS.get(type(node.op), ((),))[0] else None
+            expr = node.operand if index == 0 and op in OPERATORS.get(type(node.op), ((),))[0] else None
         elif isinstance(node, ast.Subscript):
             expr = _subscript(spot, op, index)
         elif isinstance(node, ast.Attribute):  # a property such as `x.T`
@@ -341,27 +332,52 @@ def operand(
 def _guess(stmt: ast.AST, callee: str, path: str, module: bool) -> ast.AST | None:
     """The operation on a line most likely to be `callee`: the first of its kind (a line, unlike a
     position, cannot tell the two adds of `x + a + f` apart)."""
-    op, nodes = callee.strip("_"), list(ast.walk(stmt))
-    for node in nodes if not module else ():
+    nodes = list(ast.walk(stmt))
+    if module:  # a module is always called, never an operator or a subscript
+        return _guess_call(nodes, callee, path, module)
+    op = op_stem(callee)
+    operation = _first_operator(nodes, op)
+    if operation is not None:
+        return operation
+    if op in ("getitem", "setitem"):
+        return next((n for n in nodes if isinstance(n, ast.Subscript)), None)
+    return _guess_call(nodes, callee, path, module)
+
+
+def _first_operator(nodes: list[ast.AST], op: str) -> ast.AST | None:
+    """Return the first operation among `nodes` whose operator torch runs as `op`, either way round."""
+    for node in nodes:
         kind = getattr(node, "op", None) or (node.ops[0] if isinstance(node, ast.Compare) else None)
-        direct, reflected = _OPERATORS.get(type(kind), ((), ()))
+        direct, reflected = OPERATORS.get(type(kind), ((), ()))
         if op in direct or op in reflected:
             return node
-    if not module and op in ("getitem", "setitem"):
-        return next((n for n in nodes if isinstance(n, ast.Subscript)), None)
+    return None
+
+
+def _guess_call(nodes: list[ast.AST], callee: str, path: str, module: bool) -> ast.Call | None:
+    """Return the first call among `nodes` that names `callee` or passes keyword `path`, else a module's
+    only call."""
     calls = [n for n in nodes if isinstance(n, ast.Call)]
-    named = [n for n in calls if _callee_matches(n.func, callee)]
+    named = [n for n in calls if _callee_matches(n.func, callee)] or _passing(calls, path)
     # A module called through a loop variable has no name on the line; a single call leaves no doubt.
-    if path.startswith("kwargs"):
-        named = named or [n for n in calls if any(f"kwargs['{k.arg}']" == path for k in n.keywords)]
     found = named or (calls if module and len(calls) == 1 else [])
     return found[0] if found else None
 
 
+def _passing(calls: list[ast.Call], path: str) -> list[ast.Call]:
+    """Return the calls that pass the keyword argument `path` names (`kwargs['dim']`)."""
+    return [n for n in calls if any(f"kwargs['{k.arg}']" == path for k in n.keywords)]
+
+
 def argument(
-    code: str, callee: str, path: str, *, method: bool = False, module: bool = False,
+    code: str,
+    callee: str,
+    path: str,
+    *,
+    method: bool = False,
+    module: bool = False,
     scalar: Callable[[ast.AST], bool] = lambda _: False,
-) -> tuple[frozenset[str], bool] | None:  # fmt: skip
+) -> tuple[frozenset[str], bool] | None:
     """As `operand`, for the first likely call of `callee` on a source line: when positions are unknown."""
     stmt = _statement(code)
     node = _guess(stmt, callee, path, module) if stmt is not None else None

@@ -4,56 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Ops that only read metadata or move data between dtypes/devices; folded away by default.
-BOOKKEEPING_NAMES = frozenset(
-    {
-        "to",
-        "type",
-        "float",
-        "double",
-        "half",
-        "bfloat16",
-        "int",
-        "long",
-        "bool",
-        "cpu",
-        "cuda",
-        "contiguous",
-        "detach",
-        "detach_",
-        "requires_grad_",
-        "clone",
-        "numel",
-        "size",
-        "dim",
-        "shape",
-        "dtype",
-        "device",
-        "ndim",
-        "is_cuda",
-        "is_floating_point",
-        "data",
-        "layout",
-        "names",
-        "T",
-        "mT",
-        "grad_fn",
-        "requires_grad",
-        "is_leaf",
-        "stride",
-        "storage_offset",
-        "element_size",
-        "__len__",
-        "__bool__",
-        "__index__",
-        "__int__",
-        "__float__",
-        "__format__",
-        "__hash__",
-        "item",
-        "tolist",
-    }
-)
+from ..kinds import BOOKKEEPING_OPS, IN_PLACE_DUNDERS
 
 
 def op_name(func: Any) -> tuple[str, str]:
@@ -75,14 +26,7 @@ def op_name(func: Any) -> tuple[str, str]:
 
 def is_bookkeeping(name: str, has_tensor_output: bool, tensor_inputs: int) -> bool:
     """Shape queries, dtype/device moves, and calls that neither make a tensor nor combine two."""
-    return name in BOOKKEEPING_NAMES or (not has_tensor_output and tensor_inputs <= 1)
-
-
-# Python's in-place operators, which PyTorch runs as these methods.
-_IN_PLACE_DUNDERS = frozenset(
-    {"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__",
-     "__imatmul__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__"}
-)  # fmt: skip
+    return name in BOOKKEEPING_OPS or (not has_tensor_output and tensor_inputs <= 1)
 
 
 def may_write(name: str, kwargs: dict[str, Any]) -> bool:
@@ -93,7 +37,16 @@ def may_write(name: str, kwargs: dict[str, Any]) -> bool:
     """
     return (
         (name.endswith("_") and not name.endswith("__"))
-        or name in _IN_PLACE_DUNDERS
+        or name in IN_PLACE_DUNDERS
         or "out" in kwargs
         or bool(kwargs.get("inplace"))
     )
+
+
+def writes(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether calling `func` may write one of its tensor arguments in place (`may_write`), or is
+    `F.embedding` renormalising its weight's rows (`max_norm=`)."""
+    name = getattr(func, "__name__", "")
+    if name == "embedding":
+        return kwargs.get("max_norm") is not None or (len(args) > 3 and args[3] is not None)
+    return may_write(name, kwargs)

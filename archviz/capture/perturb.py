@@ -27,6 +27,8 @@ from .walk import _MAX_ITEMS, walk_args
 
 Member = tuple[str, int]  # (input path, dim)
 _PACKED_AXES = (".batch_sizes", ".sorted_indices", ".unsorted_indices")
+_OnTensor = Callable[[str, torch.Tensor], torch.Tensor]  # (input path, tensor) -> its replacement
+_OnPacked = Callable[[str, PackedSequence], Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +69,21 @@ def axis_groups(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[AxisGroup
                 continue  # Σ lengths: follows the sequences' time and batch axes
             members.setdefault(int(n), []).append((path, d))
     return [AxisGroup(f"g{k}", n, tuple(m)) for k, (n, m) in enumerate(members.items())]
+
+
+def input_dims(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[AxisGroup]:
+    """Every dim of every tensor input as a group of its own, in input order (dims of size 1 too; 0-d
+    tensors have none; a PackedSequence's `.data` dim 0 — Σ lengths — follows its time and batch axes)."""
+    packed = {p + ".data" for p in _packed_paths(args, kwargs)}
+    found, _ = walk_args(args, kwargs)
+    dims = [(path, d, int(n)) for path, t in found for d, n in enumerate(t.shape) if not (d == 0 and path in packed)]
+    return [AxisGroup(f"d{k}", n, ((path, d),)) for k, (path, d, n) in enumerate(dims)]
+
+
+def elements(obj: Any) -> int:
+    """How many elements the tensors in `obj` (any nesting of containers) hold together."""
+    found, _ = walk_args(obj, None)
+    return sum(t.numel() for _, t in found)
 
 
 def perturbed(
@@ -161,42 +178,58 @@ def _rebuild(
     return new_args, new_kwargs
 
 
-def _map(
-    obj: Any,
-    path: str,
-    tensor: Callable[[str, torch.Tensor], torch.Tensor],
-    packed: Callable[[str, PackedSequence], Any],
-) -> Any:
+def _map(obj: Any, path: str, tensor: _OnTensor, packed: _OnPacked) -> Any:
+    """Rebuild `obj` at `path` with every tensor and PackedSequence inside it replaced."""
     if isinstance(obj, torch.Tensor):
         return tensor(path, obj)
-    if isinstance(obj, PackedSequence):
+    if isinstance(obj, PackedSequence):  # a namedtuple too: it must be seen before namedtuples are
         return packed(path, obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        changes = {}
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name, None)
-            if value is not None and f.init:
-                changes[f.name] = _map(value, f"{path}.{f.name}", tensor, packed)
-        return dataclasses.replace(obj, **changes) if changes else obj
+        return _map_dataclass(obj, path, tensor, packed)
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a namedtuple, or torch's return types
-        fields: list[Any] = [
-            None if (v := getattr(obj, n)) is None else _map(v, f"{path}.{n}", tensor, packed) for n in obj._fields
-        ]
-        try:
-            return type(obj)(*fields)
-        except TypeError:
-            return type(obj)(fields)  # a struct sequence takes one sequence
+        return _map_fields(obj, path, tensor, packed)
     if isinstance(obj, (tuple, list)):
-        if len(obj) > _MAX_ITEMS:
-            return obj
-        items = [_map(v, f"{path}[{i}]", tensor, packed) for i, v in enumerate(obj)]
-        return type(obj)(items) if type(obj) in (tuple, list) else _same_kind(obj, items)
+        return _map_items(obj, path, tensor, packed)
     if isinstance(obj, dict):
-        if len(obj) > _MAX_ITEMS:
-            return obj
-        entries = {k: _map(v, f"{path}[{k!r}]", tensor, packed) for k, v in obj.items()}
-        return _same_kind(obj, entries)
+        return _map_entries(obj, path, tensor, packed)
     return obj
+
+
+def _map_dataclass(obj: Any, path: str, tensor: _OnTensor, packed: _OnPacked) -> Any:
+    """Rebuild a dataclass instance through its init fields; the very object when none is set."""
+    changes = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name, None)
+        if value is not None and f.init:
+            changes[f.name] = _map(value, f"{path}.{f.name}", tensor, packed)
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def _map_fields(obj: Any, path: str, tensor: _OnTensor, packed: _OnPacked) -> Any:
+    """Rebuild a namedtuple or a torch return type (a struct sequence) field by field."""
+    fields: list[Any] = [
+        None if (v := getattr(obj, n)) is None else _map(v, f"{path}.{n}", tensor, packed) for n in obj._fields
+    ]
+    try:
+        return type(obj)(*fields)
+    except TypeError:
+        return type(obj)(fields)  # a struct sequence takes one sequence
+
+
+def _map_items(obj: tuple[Any, ...] | list[Any], path: str, tensor: _OnTensor, packed: _OnPacked) -> Any:
+    """Rebuild a tuple or list item by item; a longer one than `walk_args` walks into is kept as it is."""
+    if len(obj) > _MAX_ITEMS:
+        return obj
+    items = [_map(v, f"{path}[{i}]", tensor, packed) for i, v in enumerate(obj)]
+    return type(obj)(items) if type(obj) in (tuple, list) else _same_kind(obj, items)
+
+
+def _map_entries(obj: dict[Any, Any], path: str, tensor: _OnTensor, packed: _OnPacked) -> Any:
+    """Rebuild a dict value by value; a longer one than `walk_args` walks into is kept as it is."""
+    if len(obj) > _MAX_ITEMS:
+        return obj
+    entries = {k: _map(v, f"{path}[{k!r}]", tensor, packed) for k, v in obj.items()}
+    return _same_kind(obj, entries)
 
 
 def _same_kind(obj: Any, value: Any) -> Any:

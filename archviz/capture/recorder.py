@@ -114,9 +114,14 @@ class Recorder:
         return frame is not None
 
     def _results(
-        self, call: dict[str, Any], output: Any, found: list[tuple[str, torch.Tensor]],
-        before: list[tuple[torch.Tensor, int]], reader: tensors.Reader, inner_from: int | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        call: dict[str, Any],
+        output: Any,
+        found: list[tuple[str, torch.Tensor]],
+        before: list[tuple[torch.Tensor, int]],
+        reader: tensors.Reader,
+        inner_from: int | None = None,
+    ) -> None:
         """Record what a call wrote in place and returned: new versions, hand-backs, new tensors.
 
         `found` are the call's input tensors (in the order of `call["inputs"]`); `before` their
@@ -126,7 +131,7 @@ class Recorder:
         wrote = tensors.written(before)
         for t in wrote.values():
             producer = self.table.producer(t)
-            inner = inner_from is not None and record.is_call_id(producer) and int(producer[5:]) >= inner_from
+            inner = inner_from is not None and producer is not None and record.call_number(producer) >= inner_from
             if not inner:
                 self.table.wrote(t, call["id"])
         results, _ = walk_args(output, None, root="output")

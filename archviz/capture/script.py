@@ -95,12 +95,12 @@ class ScriptCapture:
         self.rec.busy = True
         self.inputs = self.rec.mark_inputs(args, {})
         self.rec.busy = False
-        keep_model_state(self._stack, list(module.modules()))
+        state = keep_model_state(self._stack, list(module.modules()))
         # The root is handled by the global hooks; its children get hooks that see kwargs.
         hook_all(self._stack, [m for m in dict.fromkeys(module.modules()) if m is not module], self.rec)
         # Ops are recorded only while this call runs: outside it (importing, building, torch.jit.trace
         # checking its graphs) the script runs exactly as it would without archviz.
-        self._mode = RecordingMode(self.rec)
+        self._mode = RecordingMode(self.rec, state)
         self._mode.__enter__()
         self.rec.module_pre(module, args, {})
 

@@ -11,18 +11,9 @@ from types import CodeType, FrameType, TracebackType
 import torch
 
 from .. import record
+from ..kinds import COMPOSITE_HELPERS
 
 # torch Python helpers drawn as one node, their inner ops grouped under them.
-COMPOSITES = frozenset(
-    {
-        "pack_padded_sequence",
-        "pad_packed_sequence",
-        "pack_sequence",
-        "pad_sequence",
-        "unpack_sequence",
-        "unpad_sequence",
-    }
-)
 _RNN_UTILS = os.path.join("torch", "nn", "utils", "rnn.py")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -67,7 +58,7 @@ class SourceFinder:
                 break  # reached whoever called archviz: the call has no line in the user's code
             if not self.is_skipped(filename):
                 return self._at(frame), composite, frame
-            if code.co_name in COMPOSITES and filename.endswith(_RNN_UTILS):
+            if code.co_name in COMPOSITE_HELPERS and filename.endswith(_RNN_UTILS):
                 composite = frame
             frame = frame.f_back
         return None, composite, None

@@ -12,22 +12,23 @@ trace — finished, failed or interrupted — leaves the model exactly as it fou
 - **Per tensor, by reference** (parameters, buffers, their grads, tensor attributes): an alias of
   its data (`detach()`: the same storage, no copy), its version counter, `requires_grad`, and its
   `grad` object. A `p.data = other` swap is undone from the alias.
-- **Values, by copy, up to `COPY_LIMIT` bytes** of real (non-meta) tensors, buffers first (they are
-  what forward passes usually write). After the pass each copy is compared with its tensor and
-  written back through `.data` only where they differ; a version counter the pass moved is set back.
-  Comparing, not trusting version counters, is what sees `p.data.clamp_()` and BatchNorm's running
-  statistics: neither moves the counter.
+- **Values of buffers and tensor attributes, by copy, up to `COPY_LIMIT` bytes** (they are what forward
+  passes usually write: running statistics, EMA buffers, caches). After the pass each copy is compared
+  with its tensor and written back through `.data` only where they differ; a version counter the pass
+  moved is set back. Comparing, not trusting version counters, is what sees BatchNorm's running
+  statistics: the kernel that updates them moves no counter.
+- **Values of parameters and grads, by copy on first write.** They are the bulk of a model's memory
+  (440 MB for BERT-base) and a forward pass almost never writes them, so each is copied only just before
+  an op that may write it runs (`before_write`: an in-place op, `out=`, `x[i] = v`, `F.embedding` with
+  `max_norm`), recognised by its storage, so a write through `.data` or a view (`p.data.clamp_()`) is
+  seen too. A parameter whose version counter moved with no copy taken (a write no torch function
+  made: another thread, NumPy on its memory) is named in `notes`.
 - **Past the limit**, a tensor is watched by its version counter only: one that moved is named in
-  `notes` (the trace shows it), and writes that bypass the counter go unseen. Meta tensors hold no
-  data, so a 7B model on the meta device costs references only.
+  `notes` (the trace shows it). Meta tensors hold no data, so a 7B model on the meta device costs
+  references only.
 
-Why copy instead of copy-on-write: a lazy copy must be taken before the first write, and the writes
-that matter here (through `.data`, kernels updating running statistics, other threads, helpers such
-as `F.embedding(max_norm=…)` whose in-place renorm the scoped mode never sees) are exactly the ones
-no hook sees in time. Measured on a 2-core CPU, one torch thread, median of 11 traces: ResNet-50
-(102 MB of weights) 199 → 242 ms per trace and +93 MB peak RSS (the copy); the 200-step GRU example
-235 → 241 ms; LLaMA-7B on the meta device 265 → 275 ms and no memory. End to end, `archviz render`
-of ResNet-50 takes ~3.2 s either way (Graphviz dominates).
+Measured (2 cores): BERT-base's trace no longer copies and compares 440 MB of weights (about 1.5 s
+each way on a busy machine, and the process's peak RSS grew by the whole model).
 
 A module whose class changed during the pass (a lazy module materialising its parameters) is left
 as the pass made it: that change is the point of calling a lazy module once.
@@ -36,6 +37,7 @@ as the pass made it: that change is the point of calling a lazy module once.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +50,9 @@ from .tensors import version
 COPY_LIMIT = 1 << 30  # bytes of tensor values copied per trace; past it, version counters only
 _CONTAINERS = (dict, OrderedDict, list, set)  # exact types: a subclass may not restore as planned
 _MISSING = object()
+# What a tensor is to its module; values are copied in this order (buffers first), so it is also a priority.
+_BUFFER, _PARAMETER, _GRAD, _ATTRIBUTE = range(4)
+_Found = tuple[int, str, torch.Tensor]  # (kind, dotted name, tensor)
 
 
 @dataclass
@@ -124,12 +129,47 @@ def _set_version(t: torch.Tensor, value: int) -> None:
             pass
 
 
+def _address(t: torch.Tensor) -> int | None:
+    """Where a tensor's storage starts: a parameter, its `.data` and its views share it."""
+    try:
+        return int(t.untyped_storage().data_ptr()) or None
+    except (RuntimeError, NotImplementedError, TypeError):
+        return None
+
+
 def _size(t: torch.Tensor) -> int:
     return t.numel() * t.element_size()
 
 
 def _text(nbytes: int) -> str:
     return f"{nbytes / 2**30:.1f} GB" if nbytes >= 2**30 else f"{nbytes / 2**20:.0f} MB"
+
+
+def _module(m: nn.Module, prefix: str) -> _Module:
+    """Remember one module's attributes and the contents of its plain containers."""
+    attrs = dict(m.__dict__)
+    containers = [(v, _contents(v)) for v in attrs.values() if type(v) in _CONTAINERS]
+    return _Module(m, prefix or type(m).__name__, type(m), attrs, containers)
+
+
+def _add_tensors(found: dict[int, _Found], m: nn.Module, attrs: dict[str, Any], dotted: str) -> None:
+    """Add a module's buffers, parameters, their grads and tensor attributes to `found`, each tensor once."""
+    for kind, group in ((_BUFFER, m._buffers), (_PARAMETER, m._parameters), (_ATTRIBUTE, attrs)):
+        for key, t in group.items():
+            if isinstance(t, torch.Tensor) and id(t) not in found:
+                found[id(t)] = (kind, dotted + key, t)
+            grad = t.grad if kind == _PARAMETER and isinstance(t, nn.Parameter) else None
+            if grad is not None and id(grad) not in found:
+                found[id(grad)] = (_GRAD, f"{dotted}{key}.grad", grad)
+
+
+def _copy(entry: _Tensor) -> bool:
+    """Copy a tensor's values into `entry.copy`; False for a tensor type that cannot be cloned (watched only)."""
+    try:
+        entry.copy = entry.alias.clone()
+    except (RuntimeError, TypeError, NotImplementedError):
+        return False
+    return True
 
 
 @dataclass
@@ -142,42 +182,52 @@ class ModelState:
     uncopied: int = 0  # bytes of real tensor values past the limit
     lost: list[str] = field(default_factory=list)  # what could not be put back
     notes: list[str] = field(default_factory=list)
+    used: int = 0  # bytes copied so far
+    lazy: dict[int, list[_Tensor]] = field(default_factory=dict)  # storage address -> parameters not copied yet
 
     @classmethod
     def take(cls, modules: list[nn.Module], limit: int | None = None) -> ModelState:
         """Remember `modules` (the root first) and copy up to `limit` bytes (`COPY_LIMIT`) of their tensor values."""
         state = cls(limit=COPY_LIMIT if limit is None else limit)
         names = {id(m): n for n, m in modules[0].named_modules()} if modules else {}
-        found: dict[int, tuple[int, str, torch.Tensor]] = {}  # id -> (kind, name, tensor); kind orders copies
+        found: dict[int, _Found] = {}  # by id: a tensor that modules share is remembered once
         for m in dict.fromkeys(modules):
-            attrs = dict(m.__dict__)
-            containers = [(v, _contents(v)) for v in attrs.values() if type(v) in _CONTAINERS]
             prefix = names.get(id(m), type(m).__name__)
-            state.modules.append(_Module(m, prefix or type(m).__name__, type(m), attrs, containers))
-            dotted = prefix + "." if prefix else ""
-            groups = ((0, m._buffers), (1, m._parameters), (3, attrs))
-            for kind, group in groups:
-                for key, t in group.items():
-                    if isinstance(t, torch.Tensor) and id(t) not in found:
-                        found[id(t)] = (kind, dotted + key, t)
-                    grad = t.grad if kind == 1 and isinstance(t, nn.Parameter) and t.grad is not None else None
-                    if grad is not None and id(grad) not in found:
-                        found[id(grad)] = (2, f"{dotted}{key}.grad", grad)
-        used = 0
-        for _, name, t in sorted(found.values(), key=lambda item: item[0]):
-            entry = state._entry(name, t)
+            entry = _module(m, prefix)
+            state.modules.append(entry)
+            _add_tensors(found, m, entry.attrs, prefix + "." if prefix else "")
+        state._remember(found.values())
+        return state
+
+    def _remember(self, found: Iterable[_Found]) -> None:
+        """Add an entry per tensor; copy buffers and attributes now, while they fit in `limit`, and leave
+        parameters and grads to be copied on their first write (`before_write`)."""
+        for kind, name, t in sorted(found, key=lambda item: item[0]):
+            entry = self._entry(name, t)
             if entry is None or t.device.type == "meta":
                 continue
-            size = _size(t)
-            if t.layout == torch.strided and used + size <= state.limit:  # sparse & co: no torch.equal
-                try:
-                    entry.copy = entry.alias.clone()
-                    used += size
+            if kind in (_PARAMETER, _GRAD) and t.layout == torch.strided:
+                address = _address(t)
+                if address is not None:
+                    self.lazy.setdefault(address, []).append(entry)
                     continue
-                except (RuntimeError, TypeError, NotImplementedError):
-                    pass  # a tensor type that cannot be cloned: watched only
-            state.uncopied += size
-        return state
+            self._take_copy(entry)
+
+    def _take_copy(self, entry: _Tensor) -> None:
+        """Copy one tensor's values when they fit in what is left of `limit`; count them otherwise."""
+        size = _size(entry.alias)
+        if entry.alias.layout == torch.strided and self.used + size <= self.limit and _copy(entry):
+            self.used += size  # sparse & co are never copied: torch.equal cannot compare them
+        else:
+            self.uncopied += size
+
+    def before_write(self, tensors: Iterable[torch.Tensor]) -> None:
+        """Copy every parameter that one of `tensors` shares memory with, before an op writes it."""
+        if not self.lazy:
+            return
+        for t in tensors:
+            for entry in self.lazy.pop(_address(t) or -1, ()):
+                self._take_copy(entry)
 
     def _entry(self, name: str, t: torch.Tensor) -> _Tensor | None:
         if is_lazy(t):

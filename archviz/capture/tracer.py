@@ -22,6 +22,7 @@ from .. import record
 from ..errors import TraceError, text_of
 from ..kinds import MetaKey, Switch
 from .modules import is_script, tied_parameters
+from .ops import writes
 from .recorder import Recorder
 from .sourceloc import SourceFinder
 from .state import ModelState
@@ -33,12 +34,30 @@ _ACTIVE = threading.local()
 
 
 class RecordingMode(TorchFunctionMode):
-    def __init__(self, rec: Recorder) -> None:
+    """Every torch function the model calls goes to the recorder; one that may write a parameter first
+    lets the model's state copy it (`state.ModelState.before_write`)."""
+
+    def __init__(self, rec: Recorder, state: ModelState | None = None) -> None:
         super().__init__()
         self.rec = rec
+        self.state = state
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
-        return self.rec.op(func, args, kwargs or {})
+        kwargs = kwargs or {}
+        if self.state is not None and self.state.lazy and writes(func, args, kwargs):
+            self.state.before_write(_tensors(args, kwargs))
+        return self.rec.op(func, args, kwargs)
+
+
+def _tensors(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Tensor]:
+    """The tensors among an op's arguments, and in lists or tuples of them (`torch.cat(out=…)`)."""
+    found: list[torch.Tensor] = []
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, torch.Tensor):
+            found.append(a)
+        elif isinstance(a, (list, tuple)):
+            found.extend(x for x in a if isinstance(x, torch.Tensor))
+    return found
 
 
 @contextlib.contextmanager
@@ -60,7 +79,6 @@ def exclusive() -> Iterator[None]:
     if getattr(_ACTIVE, "on", False):
         raise TraceError("archviz is already tracing in this thread; a trace cannot be nested inside another.")
     _ACTIVE.on = True
-    _ACTIVE.last_exception = None
     try:
         yield
     finally:
@@ -151,6 +169,15 @@ def trace_fields(
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class Traced:
+    """A record and, when the forward pass raised, the exception itself (its traceback is for `--debug`;
+    the record keeps only its type and text)."""
+
+    trace: record.Trace
+    exception: BaseException | None = None
+
+
 def trace_model(
     model: nn.Module,
     args: tuple[Any, ...],
@@ -162,6 +189,23 @@ def trace_model(
     grad: bool = False,
     verify: bool = True,
 ) -> record.Trace:
+    """Run `model(*args, **kwargs)` once and return its record (see `run_model`)."""
+    return run_model(
+        model, args, kwargs, name=name, source_file=source_file, root_dir=root_dir, grad=grad, verify=verify
+    ).trace
+
+
+def run_model(
+    model: nn.Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None = None,
+    *,
+    name: str = "model",
+    source_file: str = "",
+    root_dir: str | None = None,
+    grad: bool = False,
+    verify: bool = True,
+) -> Traced:
     """Run `model(*args, **kwargs)` once and record every module and op call.
 
     Args:
@@ -175,7 +219,8 @@ def trace_model(
         grad: run with autograd on (default off, as `torch.no_grad()`).
         verify: recompute built-in recurrent modules from their weights (see gates.verify).
 
-    When the forward pass raises, the returned Trace holds what ran and a `failure`. The root call's
+    When the forward pass raises, the returned record holds what ran and a `failure`, and the result
+    carries the exception. The root call's
     notes say what the record leaves out: state the pass changed that could not be restored, work
     it ran in other threads (their ops are not recorded).
     """
@@ -186,6 +231,7 @@ def trace_model(
     rec.verify = verify
     rec.grad = grad
     output = None
+    raised: BaseException | None = None
     with exclusive(), _no_gc():
         with contextlib.ExitStack() as stack:
             state = keep_model_state(stack, modules)
@@ -195,7 +241,7 @@ def trace_model(
             hook_all(stack, modules, rec)
             stack.enter_context(ThreadWatch(rec.threads.started))
             stack.enter_context(torch.set_grad_enabled(grad))
-            stack.enter_context(RecordingMode(rec))
+            stack.enter_context(RecordingMode(rec, state))
             try:
                 output = model(*args, **kwargs)
             except KeyboardInterrupt:  # Ctrl-C and SIGTERM stop archviz too (the model is restored)
@@ -207,7 +253,7 @@ def trace_model(
                 # the line of the user's code the exception came out of (not the line that called the module)
                 raised_at = rec.finder.raised_at(exc.__traceback__)
                 rec.failure = dataclasses.replace(rec.failure, raised_at=raised_at)
-                _ACTIVE.last_exception = exc  # for --debug: the traceback is not part of the record
+                raised = exc  # for --debug: the traceback is not part of the record
                 output = None
             finally:
                 rec.busy = True
@@ -215,7 +261,7 @@ def trace_model(
         # the model is back as it was (hooks gone, state restored): say what that could not undo
         rec.notes += state.notes
         # frozen with the GC still paused: the collector would walk every record made so far
-        return rec.freeze(**fields)
+        return Traced(rec.freeze(**fields), raised)
 
 
 def message(exc: BaseException) -> str:
@@ -227,13 +273,3 @@ def message(exc: BaseException) -> str:
             else "the model's code called sys.exit()"
         )
     return text_of(exc)
-
-
-def remember_exception(exc: BaseException | None) -> None:
-    """Keep the exception behind a partial trace made outside `trace_model` (script mode)."""
-    _ACTIVE.last_exception = exc
-
-
-def last_exception() -> BaseException | None:
-    """The exception of the last failed forward pass traced in this thread (for --debug)."""
-    return getattr(_ACTIVE, "last_exception", None)

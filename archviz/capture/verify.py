@@ -85,10 +85,18 @@ def config(module: nn.RNNBase | nn.RNNCellBase) -> record.RecurrentConfig:
             mode, module.input_size, module.hidden_size, module.bias, cell=True, training=module.training
         )
     return record.RecurrentConfig(
-        mode, module.input_size, module.hidden_size, module.bias, cell=False, num_layers=module.num_layers,
-        bidirectional=module.bidirectional, batch_first=module.batch_first, proj_size=module.proj_size,
-        dropout=float(module.dropout), training=module.training,
-    )  # fmt: skip
+        mode,
+        module.input_size,
+        module.hidden_size,
+        module.bias,
+        cell=False,
+        num_layers=module.num_layers,
+        bidirectional=module.bidirectional,
+        batch_first=module.batch_first,
+        proj_size=module.proj_size,
+        dropout=float(module.dropout),
+        training=module.training,
+    )
 
 
 def _mode(module: nn.Module) -> CellMode:
@@ -100,9 +108,13 @@ def _mode(module: nn.Module) -> CellMode:
 
 
 def _step(
-    mode: CellMode, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None, w: dict[str, torch.Tensor | None],
+    mode: CellMode,
+    x: torch.Tensor,
+    h: torch.Tensor,
+    c: torch.Tensor | None,
+    w: dict[str, torch.Tensor | None],
     observe: Observe | None = None,
-) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One time step of PyTorch's documented equations; `w` holds W_ih, W_hh, b_ih, b_hh, W_hr.
 
     `observe` sees each gate's activation values (LSTM i, f, g, o; GRU r, z, n).
@@ -190,9 +202,16 @@ def _initial_state(
 
 
 def _run_direction(
-    mode: CellMode, layer_in: torch.Tensor, alive: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None,
-    w: dict[str, torch.Tensor | None], reverse: bool, seen: Saturation, layer: int,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:  # fmt: skip
+    mode: CellMode,
+    layer_in: torch.Tensor,
+    alive: torch.Tensor,
+    h: torch.Tensor,
+    c: torch.Tensor | None,
+    w: dict[str, torch.Tensor | None],
+    reverse: bool,
+    seen: Saturation,
+    layer: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """One layer in one direction over all steps; steps past a sequence's length keep its state
     (and are left out of the gates' spread: they are padding)."""
     T = layer_in.shape[0]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 
-from ..kinds import OP_SYMBOLS, ClusterKind, NodeKind, Paint, Theme
+from ..kinds import OP_SYMBOLS, ClusterKind, NodeKind, Paint, Theme, op_stem
 from ..record.text import printable
 from ..view.graph import Cluster, Graph, Node
 from .escape import esc, quote, tooltip
@@ -14,9 +15,14 @@ FONT = "Helvetica,Arial,DejaVu Sans,sans-serif"
 COLOURS = LIGHT.kinds  # one colour per kind; the legend is drawn from the palette
 
 LEGEND = (
-    (Paint.MODULE, "module"), (Paint.OP, "op"), (Paint.GATE, "gate (σ, tanh)"), (Paint.CELL, "recurrent cell"),
-    (Paint.FUNCTION, "torch helper"), (Paint.INPUT, "input / output"), (Paint.ERROR, "error"),
-)  # fmt: skip
+    (Paint.MODULE, "module"),
+    (Paint.OP, "op"),
+    (Paint.GATE, "gate (σ, tanh)"),
+    (Paint.CELL, "recurrent cell"),
+    (Paint.FUNCTION, "torch helper"),
+    (Paint.INPUT, "input / output"),
+    (Paint.ERROR, "error"),
+)
 
 
 def _wrap(text: str, width: int = 48, limit: int = 6) -> str:
@@ -37,41 +43,64 @@ def _row(text: str, bold: bool = False, colour: str | None = None, size: int | N
 
 
 def _node_label(n: Node, pal: Palette = LIGHT) -> str:
+    """Return a box's HTML-like label: the rows of its kind, then its notes and error, coloured by kind."""
     paint = Paint.ERROR if n.error else Paint.GATE if n.gate else Paint(n.kind)
     fill, ink = pal.kinds[paint]
-    rows: list[str] = []
-    if n.kind in (NodeKind.INPUT, NodeKind.OUTPUT):
-        rows.append(_row(n.subtitle if n.kind == NodeKind.OUTPUT else f"{n.title} {n.subtitle}", bold=True))
-        rows.extend(_row(s) for s in (n.outputs or n.inputs))
-    elif n.kind == NodeKind.MODULE or n.kind == NodeKind.FUNCTION:
-        rows.append(_row(n.title or n.subtitle, bold=True))
-        rows.append(_row(n.subtitle + (" (collapsed)" if n.collapsed else ""), size=10))
-        rows.extend(_row("in  " + s, size=10) for s in n.inputs)
-        rows.extend(_row("out " + s, size=10) for s in n.outputs)
-        if n.params:
-            rows.append(_row(f"params {n.params:,}", size=10))
-    elif n.kind == NodeKind.REFERENCE:  # a pointer to a shared input's maker: its name and the shape
-        rows.append(_row(f"↗ {n.title}", size=9))
-        rows.append(_row(n.subtitle, size=9))
-        return _table(rows, fill, ink, pad=1)
-    elif n.kind == NodeKind.CELL:
-        rows.append(_row(n.title, bold=True))
-        rows.append(_row(n.subtitle, size=10))
-        rows.extend(_row(s, size=9) for s in n.outputs)
-    else:
-        symbol = OP_SYMBOLS.get(n.title, "")
-        name = n.title.strip("_") or n.title
-        head = f"{symbol} {name}" if symbol and symbol != name else name
-        if n.gate:
-            head = f"{n.gate} = {symbol or name}"
-        rows.append(_row(head, bold=True))
-        rows.extend(_row(s, size=9) for s in n.outputs[:4])
-    rows.extend(_row(note, size=9) for note in n.notes)
+    if n.kind == NodeKind.REFERENCE:  # a pointer to a shared input's maker: its name and the shape
+        return _table([_row(f"↗ {n.title}", size=9), _row(n.subtitle, size=9)], fill, ink, pad=1)
+    rows = _ROWS.get(n.kind, _op_rows)(n) + _note_rows(n, pal)
+    return _table(rows, fill, ink, pad=2 if n.kind == NodeKind.OP else 3)
+
+
+def _end_rows(n: Node) -> list[str]:
+    """Return the rows of an input or output box: its name, then its tensors."""
+    head = n.subtitle if n.kind == NodeKind.OUTPUT else f"{n.title} {n.subtitle}"
+    return [_row(head, bold=True), *(_row(s) for s in (n.outputs or n.inputs))]
+
+
+def _module_rows(n: Node) -> list[str]:
+    """Return the rows of a module or torch helper box: name, class, tensors in and out, parameter count."""
+    rows = [_row(n.title or n.subtitle, bold=True)]
+    rows.append(_row(n.subtitle + (" (collapsed)" if n.collapsed else ""), size=10))
+    rows.extend(_row("in  " + s, size=10) for s in n.inputs)
+    rows.extend(_row("out " + s, size=10) for s in n.outputs)
+    if n.params:
+        rows.append(_row(f"params {n.params:,}", size=10))
+    return rows
+
+
+def _cell_rows(n: Node) -> list[str]:
+    """Return the rows of an opened recurrent cell's box: name, kind, outputs."""
+    return [_row(n.title, bold=True), _row(n.subtitle, size=10), *(_row(s, size=9) for s in n.outputs)]
+
+
+def _op_rows(n: Node) -> list[str]:
+    """Return the rows of an op box: its symbol and name (`g = σ` for a gate), then up to four outputs."""
+    symbol = OP_SYMBOLS.get(n.title, "")
+    name = op_stem(n.title) or n.title
+    head = f"{symbol} {name}" if symbol and symbol != name else name
+    if n.gate:
+        head = f"{n.gate} = {symbol or name}"
+    return [_row(head, bold=True), *(_row(s, size=9) for s in n.outputs[:4])]
+
+
+_ROWS: dict[NodeKind, Callable[[Node], list[str]]] = {
+    NodeKind.INPUT: _end_rows,
+    NodeKind.OUTPUT: _end_rows,
+    NodeKind.MODULE: _module_rows,
+    NodeKind.FUNCTION: _module_rows,
+    NodeKind.CELL: _cell_rows,
+}  # every other kind is an op
+
+
+def _note_rows(n: Node, pal: Palette) -> list[str]:
+    """Return the rows that end any box: its notes, whether its shapes vary over the loop, its error."""
+    rows = [_row(note, size=9) for note in n.notes]
     if n.varies:  # the loop cluster says ×T; only say so here when steps differ in shape
         rows.append(_row(f"shapes vary over the {n.repeat} steps; step 1 shown", size=9))
     if n.error:
         rows.append(_row(_wrap(n.error), colour=pal.error_row, size=9))
-    return _table(rows, fill, ink, pad=2 if n.kind == NodeKind.OP else 3)
+    return rows
 
 
 def _table(rows: list[str], fill: str, ink: str, pad: int) -> str:

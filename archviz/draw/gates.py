@@ -7,7 +7,7 @@ heavy straight line, the recurrent back edges dashed with `×T`, and the gate ta
 from __future__ import annotations
 
 from ..kinds import Paint, Theme, WireKind
-from ..record import Cell, WireNode, shape_text
+from ..record import Cell, WireEdge, WireNode, shape_text
 from .dot import FONT
 from .escape import esc, quote, tooltip
 from .palette import LIGHT, Palette, palette
@@ -68,9 +68,24 @@ def _table(cell: Cell) -> str:
 def cell_dot(cell: Cell, theme: Theme | str = Theme.LIGHT) -> str:
     """DOT text of one cell's wiring (or an opaque box saying why it is not drawn)."""
     pal = palette(theme)
+    lines = _head(cell, pal)
+    if not cell.nodes:
+        lines.append(_opaque(cell, pal))
+    lines.extend(_node(n, "", pal) for n in cell.nodes)
+    lines.extend(_edge(e, cell.steps, pal) for e in cell.edges)
+    inputs = _ids(cell, WireKind.INPUT)
+    lines.extend(_rank("min", inputs) + _rank("max", _ids(cell, WireKind.OUTPUT)))
+    if cell.gates or cell.notes:
+        lines.extend(_gate_table(cell, pal, inputs))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _head(cell: Cell, pal: Palette) -> list[str]:
+    """Open the graph: its title and the default node and edge attributes."""
     page = "" if pal is LIGHT else f', bgcolor="{pal.page}", fontcolor="{pal.title}"'
     ink = "" if pal is LIGHT else f', fontcolor="{pal.text or "black"}"'
-    lines = [
+    return [
         "digraph cell {",
         (
             f'  graph [rankdir=LR, fontname="{FONT}", fontsize=12, labelloc=t, labeljust=l, '
@@ -79,33 +94,44 @@ def cell_dot(cell: Cell, theme: Theme | str = Theme.LIGHT) -> str:
         f'  node [fontname="{FONT}", fontsize=10{ink}];',
         f'  edge [fontname="{FONT}", fontsize=8, color="{pal.edge}", fontcolor="{pal.label}", arrowsize=0.6];',
     ]
-    if not cell.nodes:
-        fill, ink = pal.kinds[Paint.ERROR]
-        why = "; ".join(cell.notes) or "wiring not available"
-        lines.append(
-            f'  "opaque" [shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}", '
-            f"label=<<B>{esc(cell.path)}: {esc(cell.kind)}</B><BR/>{esc(why)}>];"
-        )
-    lines.extend(_node(n, "", pal) for n in cell.nodes)
-    for e in cell.edges:
-        label = shape_text(e.shape) if e.shape else ""
-        attrs = []
-        if e.back:
-            label += f" ×{cell.steps}" if cell.steps > 1 else ""
-            attrs += ["constraint=false", 'style="dashed"', f'color="{pal.loop}"', f'fontcolor="{pal.loop}"']
-        elif e.state:
-            attrs += ["weight=20", "penwidth=2.5", f'color="{pal.title}"']
-        lines.append(f"  {quote(e.src)} -> {quote(e.dst)} [label={quote(label)}{''.join(', ' + a for a in attrs)}];")
-    inputs = [n.id for n in cell.nodes if n.kind == WireKind.INPUT]
-    outputs = [n.id for n in cell.nodes if n.kind == WireKind.OUTPUT]
+
+
+def _opaque(cell: Cell, pal: Palette) -> str:
+    """Draw a cell without wiring as one box in the error colour that says why."""
+    fill, ink = pal.kinds[Paint.ERROR]
+    why = "; ".join(cell.notes) or "wiring not available"
+    return (
+        f'  "opaque" [shape=box, style="rounded,filled", fillcolor="{fill}", color="{ink}", '
+        f"label=<<B>{esc(cell.path)}: {esc(cell.kind)}</B><BR/>{esc(why)}>];"
+    )
+
+
+def _edge(e: WireEdge, steps: int, pal: Palette) -> str:
+    """Draw one edge with its shape: the recurrent back edge dashed with ×T, the cell-state line heavy."""
+    label = shape_text(e.shape) if e.shape else ""
+    attrs = []
+    if e.back:
+        label += f" ×{steps}" if steps > 1 else ""
+        attrs += ["constraint=false", 'style="dashed"', f'color="{pal.loop}"', f'fontcolor="{pal.loop}"']
+    elif e.state:
+        attrs += ["weight=20", "penwidth=2.5", f'color="{pal.title}"']
+    return f"  {quote(e.src)} -> {quote(e.dst)} [label={quote(label)}{''.join(', ' + a for a in attrs)}];"
+
+
+def _ids(cell: Cell, kind: WireKind) -> list[str]:
+    """Return the ids of the cell's nodes of one kind, in drawing order."""
+    return [n.id for n in cell.nodes if n.kind == kind]
+
+
+def _rank(rank: str, ids: list[str]) -> list[str]:
+    """Pin `ids` to one side of the diagram (`min` left, `max` right); nothing when there are none."""
+    return ["  { rank=" + rank + "; " + " ".join(quote(i) for i in ids) + " }"] if ids else []
+
+
+def _gate_table(cell: Cell, pal: Palette, inputs: list[str]) -> list[str]:
+    """Draw the gate table as a plain node, tied to the last input by an invisible edge."""
+    table_ink = "" if pal is LIGHT else f', fontcolor="{pal.label}"'  # the table stands on the page
+    lines = [f'  "gate_table" [shape=plain, label={_table(cell)}{table_ink}];']
     if inputs:
-        lines.append("  { rank=min; " + " ".join(quote(i) for i in inputs) + " }")
-    if outputs:
-        lines.append("  { rank=max; " + " ".join(quote(o) for o in outputs) + " }")
-    if cell.gates or cell.notes:
-        table_ink = "" if pal is LIGHT else f', fontcolor="{pal.label}"'  # the table stands on the page
-        lines.append(f'  "gate_table" [shape=plain, label={_table(cell)}{table_ink}];')
-        if inputs:
-            lines.append(f'  {quote(inputs[-1])} -> "gate_table" [style=invis];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        lines.append(f'  {quote(inputs[-1])} -> "gate_table" [style=invis];')
+    return lines

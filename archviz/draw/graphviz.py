@@ -8,6 +8,7 @@ graphviz-pure, and its quoting passes Graphviz escape sequences through, which `
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -52,4 +53,31 @@ def render(dot_text: str, fmt: str, *, timeout: float = 120.0) -> bytes:
         raise RenderError(
             f"Graphviz `{os.path.basename(exe)} -T{fmt}` failed with status {done.returncode}: {err[:500]}"
         )
-    return done.stdout
+    return _undated(done.stdout) if fmt == "pdf" else done.stdout
+
+
+def render_svgs(dot_texts: list[str], *, timeout: float = 120.0) -> list[str]:
+    """Lay out several DOT graphs as SVG with one Graphviz process (one start-up instead of one per
+    diagram: a model's drill-ins are many small graphs). Each SVG is the one `render` would give alone."""
+    if len(dot_texts) <= 1:
+        return [render(t, "svg", timeout=timeout).decode("utf-8") for t in dot_texts]
+    out = render("\n".join(dot_texts), "svg", timeout=timeout).decode("utf-8")
+    starts = [m.start() for m in re.finditer(r"<\?xml ", out)]
+    if len(starts) != len(dot_texts):  # a layout program that writes one document: lay them out one by one
+        return [render(t, "svg", timeout=timeout).decode("utf-8") for t in dot_texts]
+    svgs = [out[a:b] for a, b in zip(starts, [*starts[1:], len(out)], strict=True)]
+    # dot numbers the later graphs' top group (`page0,1_graph0`); alone, each would be `graph0`
+    return [_GRAPH_ID.sub(r'\1"graph0"', svg, count=1) for svg in svgs]
+
+
+_GRAPH_ID = re.compile(r'(<g id=)"[^"]*graph0"(?= class="graph")')
+
+
+# cairo writes the time of rendering into every PDF (and ignores SOURCE_DATE_EPOCH before cairo 1.17).
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})")
+
+
+def _undated(pdf: bytes) -> bytes:
+    """The PDF with its creation and modification dates set to one fixed time, byte lengths kept (the
+    cross-reference table counts bytes): no clock decides what a file contains."""
+    return _PDF_DATE.sub(lambda m: b"/" + m[1] + b" (D:19700101000000", pdf)

@@ -42,25 +42,51 @@ class Palette:
 
 
 LIGHT = Palette(
-    page="white", title="#0f172a", label="#334155", edge="#475569", frame="#94a3b8", loop="#c2410c",
-    repeat="#0f766e", text=None, error_row="#fee2e2",
+    page="white",
+    title="#0f172a",
+    label="#334155",
+    edge="#475569",
+    frame="#94a3b8",
+    loop="#c2410c",
+    repeat="#0f766e",
+    text=None,
+    error_row="#fee2e2",
     kinds={
-        Paint.MODULE: ("#dbeafe", "#1e3a8a"), Paint.OP: ("#f1f5f9", "#334155"), Paint.FUNCTION: ("#fef3c7", "#92400e"),
-        Paint.INPUT: ("#dcfce7", "#166534"), Paint.OUTPUT: ("#dcfce7", "#166534"), Paint.ERROR: ("#fecaca", "#991b1b"),
-        Paint.GATE: ("#fde68a", "#92400e"), Paint.CELL: ("#ede9fe", "#5b21b6"), Paint.REFERENCE: ("#f8fafc", "#64748b"),
+        Paint.MODULE: ("#dbeafe", "#1e3a8a"),
+        Paint.OP: ("#f1f5f9", "#334155"),
+        Paint.FUNCTION: ("#fef3c7", "#92400e"),
+        Paint.INPUT: ("#dcfce7", "#166534"),
+        Paint.OUTPUT: ("#dcfce7", "#166534"),
+        Paint.ERROR: ("#fecaca", "#991b1b"),
+        Paint.GATE: ("#fde68a", "#92400e"),
+        Paint.CELL: ("#ede9fe", "#5b21b6"),
+        Paint.REFERENCE: ("#f8fafc", "#64748b"),
         Paint.POINTWISE: ("#fce7f3", "#9d174d"),
     },
-)  # fmt: skip
+)
 DARK = Palette(
-    page="#0f172a", title="#e2e8f0", label="#cbd5e1", edge="#94a3b8", frame="#64748b", loop="#fb923c",
-    repeat="#2dd4bf", text="#f1f5f9", error_row="#7f1d1d",
+    page="#0f172a",
+    title="#e2e8f0",
+    label="#cbd5e1",
+    edge="#94a3b8",
+    frame="#64748b",
+    loop="#fb923c",
+    repeat="#2dd4bf",
+    text="#f1f5f9",
+    error_row="#7f1d1d",
     kinds={
-        Paint.MODULE: ("#1e3a5f", "#93c5fd"), Paint.OP: ("#1e293b", "#94a3b8"), Paint.FUNCTION: ("#422006", "#fcd34d"),
-        Paint.INPUT: ("#14532d", "#86efac"), Paint.OUTPUT: ("#14532d", "#86efac"), Paint.ERROR: ("#450a0a", "#fca5a5"),
-        Paint.GATE: ("#713f12", "#fde68a"), Paint.CELL: ("#2e1065", "#c4b5fd"), Paint.REFERENCE: ("#0f172a", "#94a3b8"),
+        Paint.MODULE: ("#1e3a5f", "#93c5fd"),
+        Paint.OP: ("#1e293b", "#94a3b8"),
+        Paint.FUNCTION: ("#422006", "#fcd34d"),
+        Paint.INPUT: ("#14532d", "#86efac"),
+        Paint.OUTPUT: ("#14532d", "#86efac"),
+        Paint.ERROR: ("#450a0a", "#fca5a5"),
+        Paint.GATE: ("#713f12", "#fde68a"),
+        Paint.CELL: ("#2e1065", "#c4b5fd"),
+        Paint.REFERENCE: ("#0f172a", "#94a3b8"),
         Paint.POINTWISE: ("#500724", "#f9a8d4"),
     },
-)  # fmt: skip
+)
 # Middle luminance: 4.5:1 or more against white and against black.
 TRANSPARENT = dataclasses.replace(
     LIGHT, page="transparent", title="#767676", label="#767676", loop="#c25213", repeat="#0d8576"

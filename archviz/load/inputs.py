@@ -14,11 +14,22 @@ from ..errors import LoadError, LoadUsageError, NoInputsError
 from .userfile import exit_text, user_line
 
 _DTYPES = {
-    "float": torch.float32, "float32": torch.float32, "float64": torch.float64, "double": torch.float64,
-    "float16": torch.float16, "half": torch.float16, "bfloat16": torch.bfloat16,
-    "long": torch.int64, "int64": torch.int64, "int": torch.int32, "int32": torch.int32,
-    "int16": torch.int16, "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool,
-}  # fmt: skip
+    "float": torch.float32,
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "double": torch.float64,
+    "float16": torch.float16,
+    "half": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "long": torch.int64,
+    "int64": torch.int64,
+    "int": torch.int32,
+    "int32": torch.int32,
+    "int16": torch.int16,
+    "int8": torch.int8,
+    "uint8": torch.uint8,
+    "bool": torch.bool,
+}
 _SPEC = re.compile(r"^(?:(?P<dtype>[a-z0-9]+):)?(?P<shape>\d+(?:x\d+)*)$")
 INPUT_SEED = 0
 MAX_INPUT_ELEMENTS = 2**31 - 1  # beyond this torch cannot index a tensor; no diagram needs it

@@ -39,9 +39,11 @@ def check_path(path: str | os.PathLike[str]) -> str:
 
 
 _KINDS = {
-    stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
     stat.S_IFSOCK: "a socket",
-}  # fmt: skip
+}
 
 
 def exit_text(exc: SystemExit) -> str:

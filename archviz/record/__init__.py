@@ -3,7 +3,9 @@
 Imports nothing of archviz but `errors` and `kinds`, and no torch.
 """
 
-from .cells import Cell, Check, Gate, GateStats, RecurrentConfig, Stats, WireEdge, WireNode
+from .cells import Cell, Check, Gate, GateSpread, GateStats, RecurrentConfig, Stats, WireEdge, WireNode
+from .index import Index
+from .loops import NO_LOOPS, Loop, Rolling
 from .text import named_path, shape_text
 from .trace import (
     SCHEMA_VERSION,
@@ -16,10 +18,12 @@ from .trace import (
     TensorMeta,
     Trace,
     call_id,
+    call_number,
     is_call_id,
 )
 
 __all__ = [
+    "NO_LOOPS",
     "SCHEMA_VERSION",
     "ArgMeta",
     "Call",
@@ -28,9 +32,13 @@ __all__ = [
     "Failure",
     "Finding",
     "Gate",
+    "GateSpread",
     "GateStats",
+    "Index",
+    "Loop",
     "ParamMeta",
     "RecurrentConfig",
+    "Rolling",
     "Source",
     "Stats",
     "TensorMeta",
@@ -38,6 +46,7 @@ __all__ = [
     "WireEdge",
     "WireNode",
     "call_id",
+    "call_number",
     "is_call_id",
     "named_path",
     "shape_text",

@@ -54,6 +54,15 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class GateSpread:
+    """How one gate of a cell was spread over every traced step, and the call whose panel shows it."""
+
+    gate: str
+    stats: Stats
+    call: str
+
+
+@dataclass(frozen=True)
 class GateStats:
     """The spread of one gate of a built-in recurrent module, recomputed from its weights."""
 
@@ -153,6 +162,8 @@ class Cell:
         notes: what else the diagram should say (shared weights, rounds, why opaque).
         shared: module paths called more than once in one step, with the count.
         rounds: Mogrifier rounds found before the gates (0 if none).
+        spreads: each gate's values over every step (saturation, histogram), where values were seen;
+            computed once by the analysis, read by the report and the doctor.
     """
 
     id: str
@@ -169,6 +180,7 @@ class Cell:
     notes: tuple[str, ...] = ()
     shared: tuple[tuple[str, int], ...] = ()
     rounds: int = 0
+    spreads: tuple[GateSpread, ...] = ()
 
     @property
     def custom(self) -> bool:

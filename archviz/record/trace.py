@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import TypeGuard
 
 from ..errors import RecordError
-from ..kinds import INPUT_PRODUCER, CallKind, Severity
+from ..kinds import INPUT_PRODUCER, CallKind, FindingCode, Severity
 from . import display, jsonio
 from .cells import Cell, Check, RecurrentConfig, Stats
+from .index import Index
 from .text import json_safe, shape_text
 
 SCHEMA_VERSION = 2
@@ -22,6 +23,16 @@ _CALL_PREFIX = "call-"
 def call_id(index: int) -> str:
     """The id of the call that began `index`-th in execution order (`call-0007`)."""
     return f"{_CALL_PREFIX}{index:04d}"
+
+
+def call_number(ref: str) -> int:
+    """The execution-order number a call id carries (`call-0007` -> 7); -1 for anything else.
+
+    A number, not a position: a rolled record leaves calls out, so use `Trace.index.position` to find a
+    call in `calls`.
+    """
+    digits = ref[len(_CALL_PREFIX) :] if ref.startswith(_CALL_PREFIX) else ""
+    return int(digits) if digits.isdigit() else -1
 
 
 def is_call_id(ref: str | None) -> TypeGuard[str]:
@@ -174,7 +185,7 @@ class Finding:
     """
 
     severity: Severity
-    code: str
+    code: FindingCode
     title: str
     source: Source | None
     seen: str
@@ -223,20 +234,25 @@ class Trace:
     unread: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     schema_version: int = SCHEMA_VERSION
-    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # Derived lookups, built on first use and never copied: `dataclasses.replace` leaves this field out
+    # (init=False), so a copy builds its own index over its own calls.
+    _index: Index[Call] | None = field(default=None, init=False, compare=False, repr=False)
+
+    @property
+    def index(self) -> Index[Call]:
+        """Positions, children, subtree ends and readers of this record's calls (see `record.index`)."""
+        if self._index is None:
+            object.__setattr__(self, "_index", Index(self.calls))
+        assert self._index is not None
+        return self._index
 
     def call(self, call_id: str) -> Call:
         """Return the call with this id."""
-        if not self._index:
-            self._index.update({c.id: i for i, c in enumerate(self.calls)})
-        return self.calls[self._index[call_id]]
+        return self.index.call(call_id)
 
     def children(self) -> dict[str | None, list[Call]]:
-        """Map each call id (None for top level) to its direct children in order."""
-        kids: dict[str | None, list[Call]] = {}
-        for c in self.calls:
-            kids.setdefault(c.parent, []).append(c)
-        return kids
+        """Map each call id (None for top level) to its direct children in order (a fresh dict)."""
+        return {k: list(v) for k, v in self.index.child_map.items()}
 
     def lint(self) -> list[str]:
         """Problems that would make any drawing of this record lie; [] for a sound record.
@@ -249,7 +265,7 @@ class Trace:
         seen: dict[str, Call] = {}
         last = -1
         for i, c in enumerate(self.calls):
-            number = int(c.id[5:]) if is_call_id(c.id) and c.id[5:].isdigit() else -1
+            number = call_number(c.id)
             if number <= last or c.id != call_id(number):
                 problems.append(f"{c.id} is call number {i}, out of execution order")
             last = number
@@ -293,7 +309,7 @@ class Trace:
             more = f" … ({len(self.outputs)} in all)" if len(self.outputs) > 4 else ""
             return f"{head}, outputs {', '.join(shapes) or 'none'}{more}"
         where = ""
-        if self.failure.call is not None and self.failure.call in {c.id for c in self.calls}:
+        if self.failure.call is not None and self.failure.call in self.index:
             c = self.call(self.failure.call)
             what = f"{c.type} '{c.name}'" if c.kind == CallKind.MODULE else f"op {c.type}"
             where = f" at {_clip(what, 60)}" + (f" ({c.source.file}:{c.source.line})" if c.source else "")

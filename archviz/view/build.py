@@ -8,24 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..analysis import loops as loops_mod
+from ..analysis.loops import rolling_for
 from ..kinds import (
-    GETITEM,
     INPUT_PRODUCER,
     SEQUENCE_PATHS,
     STATE_PATH,
     CallKind,
     ClusterKind,
-    GatesMode,
     NodeKind,
     OpsMode,
     Role,
-    WireKind,
 )
-from ..record import Call, Cell, TensorMeta, Trace, WireNode, is_call_id, named_path
+from ..record import NO_LOOPS, Call, Loop, Rolling, TensorMeta, Trace, is_call_id, named_path
 from . import groups, stacks, stubs
+from .boxes import Boxes
 from .graph import Cluster, Edge, Graph, Node, View
-from .labels import edge_label, index_text, repeat_label, state_row, tensor_lines
+from .labels import edge_label, repeat_label, tensor_lines
+from .opened import opened
 
 
 def _significant(view: View) -> Callable[[Call], bool]:
@@ -35,8 +34,20 @@ def _significant(view: View) -> Callable[[Call], bool]:
     return keep
 
 
-class _Builder:
-    def __init__(self, trace: Trace, view: View) -> None:
+def loops_for(trace: Trace, view: View, rolled: Rolling | None = None) -> Rolling:
+    """The loops a view folds: none when unrolled, every op's with `--ops all`, else `rolled` (the
+    analysis's loops over the calls drawn by default), found here when the caller has none."""
+    if view.unroll:
+        return NO_LOOPS
+    if view.ops == OpsMode.ALL:
+        return rolling_for(trace, all_ops=True)
+    return rolled if rolled is not None else rolling_for(trace)
+
+
+class _Builder(Boxes):
+    """Decides how each call is drawn (a box, a frame, inside another box, hidden) and wires the boxes."""
+
+    def __init__(self, trace: Trace, view: View, rolling: Rolling) -> None:
         self.trace = trace
         self.view = view
         self.names = dict(view.names)  # `--dims`: axis names of the dims of each tensor
@@ -47,12 +58,9 @@ class _Builder:
         for c in trace.calls:
             if keep(c):
                 self.children.setdefault(c.parent, []).append(c)
-        if view.unroll:
-            self.rolling = loops_mod.Rolling((), {}, {}, frozenset())
-        else:
-            self.rolling = loops_mod.rolling_for(trace, view.ops == OpsMode.ALL)
+        self.rolling = rolling
         self.loop_count = {lp.id: lp.count for lp in self.rolling.loops}
-        self.loop_of_child: dict[str, loops_mod.Loop] = {}
+        self.loop_of_child: dict[str, Loop] = {}
         for lp in self.rolling.loops:
             if self.rolling.rep.get(lp.steps[0][0], lp.steps[0][0]) != lp.steps[0][0]:
                 continue  # a loop inside a later step of an outer loop: drawn through step one
@@ -60,37 +68,12 @@ class _Builder:
                 self.loop_of_child[cid] = lp
         self.role: dict[str, Role] = {}  # call id -> how it is drawn
         self.owner: dict[str, str] = {}  # call id -> visible call id it is drawn as
-        self._cells_setup()
+        o = opened(trace, view)
+        self.cells, self.wire, self.shared = o.cells, o.wire, o.shared
+        self.open_builtin, self.closed_custom, self.cell_nodes = o.open_builtin, o.closed_custom, o.cell_nodes
+        self.open_out: dict[str, dict[str, str]] = {}
         self._assign_roles()
         self._group_constructions()
-
-    def _cells_setup(self) -> None:
-        """Which recurrent cells are opened, and what the gate analysis says about each op."""
-        self.cells: dict[str, list[Cell]] = {}
-        self.wire: dict[str, WireNode] = {}
-        for cell in self.trace.cells:
-            self.cells.setdefault(cell.call, []).append(cell)
-            for w in cell.nodes:
-                if w.call is not None:
-                    self.wire[w.call] = w
-        chosen = set(self.view.open_paths)
-        mode = self.view.gates
-        self.shared = {name: n for cell in self.trace.cells for name, n in cell.shared}
-        self.open_builtin: set[str] = set()
-        self.closed_custom: set[str] = set()
-        for call_id, cells in self.cells.items():
-            call = self.trace.call(call_id)
-            named = call.name in chosen
-            if not cells[0].custom:
-                is_cell = call.config is not None and call.config.cell  # nn.LSTMCell & co open by default
-                if mode == GatesMode.ALL or named or (mode == GatesMode.AUTO and is_cell):
-                    self.open_builtin.add(call_id)
-            elif mode == GatesMode.NONE and not named:
-                self.closed_custom.add(call_id)
-        # nn.LSTMCell & co, opened: one cell step drawn in place of the module box.
-        self.cell_nodes = {cid for cid in self.open_builtin if (cfg := self.trace.call(cid).config) and cfg.cell}
-        self.open_builtin -= self.cell_nodes
-        self.open_out: dict[str, dict[str, str]] = {}
 
     # ---- which call is drawn how ------------------------------------------------------
 
@@ -113,7 +96,7 @@ class _Builder:
                 c.kind == CallKind.MODULE
                 and has_kids
                 and (depth is None or c.depth < depth)
-                and c.id not in self.closed_custom
+                and self.rep(c.id) not in self.closed_custom  # every step of a closed cell, not only the first
             ):
                 role = Role.CLUSTER
             else:
@@ -126,26 +109,15 @@ class _Builder:
         if self.view.ops == OpsMode.ALL:
             return
         candidates = [
-            c for c in self.trace.calls
+            c
+            for c in self.trace.calls
             if self.role[c.id] == Role.NODE and c.kind == CallKind.OP and c.id not in self.rolling.within
-        ]  # fmt: skip
+        ]
         hidden = self.role.__getitem__
         self.groups = groups.groups(self.trace, candidates, lambda cid: hidden(cid) == Role.HIDDEN, self._cluster_of)
         for gid, (_, members) in self.groups.items():
             for cid in members:
                 self.role[cid], self.owner[cid] = Role.INSIDE, gid
-
-    def _group_node(self, gid: str) -> Node:
-        title, members = self.groups[gid]
-        inside = set(members)
-        made = [t for cid in members for t in self.trace.call(cid).outputs]
-        used = {t.tid for c in self.trace.calls if c.id not in inside for t in c.inputs}
-        leaving = tuple(t for t in made if t.tid in used) or tuple(made[-1:])
-        ops = ", ".join(dict.fromkeys(self.trace.call(cid).name.strip("_") for cid in members))
-        return Node(
-            gid, NodeKind.OP, title, "", outputs=tensor_lines(leaving, names=self.names), call=members[0],
-            cluster=self._cluster_of(members[0]), notes=(f"{len(members)} ops: {ops}",),
-        )  # fmt: skip
 
     def rep(self, call_id: str) -> str:
         return self.rolling.rep.get(call_id, call_id)
@@ -177,17 +149,42 @@ class _Builder:
     # ---- assembling -----------------------------------------------------------------------
 
     def build(self) -> Graph:
-        trace = self.trace
         nodes: dict[str, Node] = {}
-        self.input_ids = {}
+        clusters: dict[str, Cluster] = {}
+        self.extra_edges: list[Edge] = []
+        self._inputs(nodes)
+        self._calls(nodes, clusters)
+        nodes.update((gid, self._group_node(gid)) for gid in self.groups)
+        self._loop_clusters(clusters)
+        edges = self._edges(nodes)
+        self._outputs(nodes, edges)
+        trace = self.trace
+        title = f"{trace.model_name}: {trace.model_class}" + (f" ({trace.source_file})" if trace.source_file else "")
+        return Graph(
+            title=title,
+            direction=self.view.direction,
+            nodes=tuple(nodes.values()),
+            edges=tuple(edge_label(s, d, b, metas, role, self.names) for (s, d, b, role), metas in edges.items())
+            + tuple(self.extra_edges),
+            clusters=tuple(clusters.values()),
+            loops=self.rolling.loops,
+            notes=self._page_notes(),
+            places=tuple(self._places(nodes, clusters)),
+        )
+
+    def _inputs(self, nodes: dict[str, Node]) -> None:
+        """One box per model input."""
+        trace = self.trace
+        self.input_ids: dict[str, str] = {}
         for i, t in enumerate(trace.inputs):
             nid = f"in-{i}"
             self.input_ids[t.tid] = nid
             shown = named_path(t.path, trace.calls[0].arg_names) if trace.calls else t.path
             nodes[nid] = Node(nid, NodeKind.INPUT, "input", shown, outputs=tensor_lines((t,), names=self.names))
-        clusters: dict[str, Cluster] = {}
-        self.extra_edges: list[Edge] = []
-        for c in trace.calls:
+
+    def _calls(self, nodes: dict[str, Node], clusters: dict[str, Cluster]) -> None:
+        """A box or a frame for every call drawn (first loop steps only)."""
+        for c in self.trace.calls:
             role = self.role[c.id]
             if self.rep(c.id) != c.id or role in (Role.INSIDE, Role.HIDDEN):
                 continue
@@ -207,41 +204,36 @@ class _Builder:
                 self.open_out[c.id] = emits
             elif role == Role.NODE:
                 nodes[c.id] = self._node(c)
-        nodes.update((gid, self._group_node(gid)) for gid in self.groups)
+
+    def _loop_clusters(self, clusters: dict[str, Cluster]) -> None:
+        """A frame per loop over time (`loop ×T`) and per run of repeated layers drawn."""
         for lp in self.rolling.loops:
             if lp.parent is not None and self.role.get(lp.parent) not in (Role.CLUSTER, Role.ROOT):
                 continue  # drawn inside its collapsed parent's box
-            if lp.steps[0][0] in self.loop_of_child and self.loop_of_child[lp.steps[0][0]] is lp:
-                parent = self._cluster_for_call(lp.parent)
-                if lp.repeat:
-                    label, kind = repeat_label(trace, lp, self.all_kids), ClusterKind.REPEAT
-                else:
-                    label, kind = f"loop ×{lp.count}", ClusterKind.LOOP
-                clusters[lp.id] = Cluster(lp.id, label, parent, kind, repeat=lp.count)
-        edges = self._edges(nodes)
-        for i, t in enumerate(trace.outputs):
+            if self.loop_of_child.get(lp.steps[0][0]) is not lp:
+                continue
+            parent = self._cluster_for_call(lp.parent)
+            if lp.repeat:
+                label, kind = repeat_label(self.trace, lp, self.all_kids), ClusterKind.REPEAT
+            else:
+                label, kind = f"loop ×{lp.count}", ClusterKind.LOOP
+            clusters[lp.id] = Cluster(lp.id, label, parent, kind, repeat=lp.count)
+
+    def _outputs(self, nodes: dict[str, Node], edges: dict[tuple[str, str, int, str], list[TensorMeta]]) -> None:
+        """One box per model output, with the edge from what made it."""
+        for i, t in enumerate(self.trace.outputs):
             nid = f"out-{i}"
             nodes[nid] = Node(nid, NodeKind.OUTPUT, "output", t.path, inputs=tensor_lines((t,), names=self.names))
             src = self.source(t)
             if src is not None:
                 edges.setdefault((src, nid, 0, ""), []).append(t)
-        root = trace.calls[0] if trace.calls else None
-        title = f"{trace.model_name}: {trace.model_class}" + (f" ({trace.source_file})" if trace.source_file else "")
-        notes = []
-        if root is not None and self.role.get(root.id) == Role.ROOT:  # the page is the root call: its words too
-            notes += [root.error] if root.error else []
-            notes += list(root.notes)
-        return Graph(
-            title=title,
-            direction=self.view.direction,
-            nodes=tuple(nodes.values()),
-            edges=tuple(edge_label(s, d, b, metas, role, self.names) for (s, d, b, role), metas in edges.items())
-            + tuple(self.extra_edges),
-            clusters=tuple(clusters.values()),
-            loops=self.rolling.loops,
-            notes=tuple(notes),
-            places=tuple(self._places(nodes, clusters)),
-        )
+
+    def _page_notes(self) -> tuple[str, ...]:
+        """When the page is the root call, its words (error, notes) are the page's."""
+        root = self.trace.calls[0] if self.trace.calls else None
+        if root is None or self.role.get(root.id) != Role.ROOT:
+            return ()
+        return (*([root.error] if root.error else []), *root.notes)
 
     def _places(self, nodes: dict[str, Node], clusters: dict[str, Cluster]) -> list[tuple[str, str]]:
         out = []
@@ -269,78 +261,6 @@ class _Builder:
         if lp is not None:
             return lp.id
         return self._cluster_for_call(self.trace.call(call_id).parent)
-
-    def _cluster_label(self, c: Call) -> str:
-        parts = []
-        for cell in self.cells.get(c.id, []):
-            gates = [g.name for g in cell.gates if not g.name.startswith("round")]
-            parts += ["gates " + ", ".join(gates)] if gates else []
-            parts += [f"{cell.rounds} Mogrifier rounds"] if cell.rounds else []
-        return f"{c.name}: {c.type}" + (" — " + "; ".join(parts) if parts else "")
-
-    def _notes(self, c: Call) -> tuple[str, ...]:
-        notes: list[str] = list(c.notes)
-        cells = self.cells.get(c.id, [])
-        if cells and not cells[0].custom and c.id not in self.cell_nodes:
-            gates = " ".join(g.name for g in cells[0].gates)
-            layout = f"{len({x.layer for x in cells})} layer(s) × {len({x.direction for x in cells})} direction(s)"
-            check = c.check
-            verdict = (
-                f"gates {check.verdict()}" if check and check.verified
-                else f"gates not drawn: {check.note if check else 'not verified'}"
-            )  # fmt: skip
-            notes += [f"gates {gates} · {layout}", verdict]
-        elif cells and cells[0].custom:
-            notes.append("gates " + ", ".join(g.name for g in cells[0].gates))
-        if c.kind == CallKind.MODULE and c.name in self.shared:
-            notes.append(f"shared weights: called ×{self.shared[c.name]} per step")
-        wire = self.wire.get(c.id)
-        if wire is not None and wire.name and wire.kind != WireKind.GATE:
-            notes.append(wire.name)
-        row = state_row(self.trace, c)
-        if row:
-            notes.append(row)
-        return tuple(notes)
-
-    def _node(self, c: Call) -> Node:
-        step = self.rolling.step.get(c.id)
-        repeat = self.loop_count[step[0]] if step is not None else 1
-        if c.id in self.cell_nodes:  # an opened cell: its one step, the gates in its drill-in
-            timed = self.rolling.time_step(c.id)  # the loop over time it steps in, not a repeat of layers
-            repeat = self.loop_count[timed[0]] if timed is not None else 1
-            cell = self.cells[c.id][0]
-            kind, subtitle = NodeKind.CELL, f"{c.type}: one step" + (f" ×{repeat}" if repeat > 1 else "")
-            inputs: tuple[str, ...] = ()
-            outputs = stacks.cell_lines(cell)
-        else:
-            kind, subtitle = NodeKind(c.kind), c.type
-            inputs, outputs = tensor_lines(c.inputs, names=self.names), tensor_lines(c.outputs, names=self.names)
-        return Node(
-            id=c.id,
-            kind=kind,
-            title=c.name if c.name != GETITEM else "getitem " + index_text(c),
-            subtitle=subtitle,
-            inputs=inputs,
-            outputs=outputs,
-            params=c.params,
-            call=c.id,
-            cluster=self._cluster_of(c.id),
-            repeat=repeat,
-            varies=c.id in self.rolling.varies,
-            error=c.error or self._inner_error(c),
-            collapsed=c.kind == CallKind.MODULE and bool(self.children.get(c.id)),
-            cells=tuple(cell.id for cell in self.cells.get(c.id, [])),
-            gate=self.wire[c.id].name if c.id in self.wire and self.wire[c.id].kind == WireKind.GATE else "",
-            notes=self._notes(c),
-        )
-
-    def _inner_error(self, c: Call) -> str | None:
-        failure = self.trace.failure
-        if failure is None or failure.call is None or failure.call == c.id:
-            return None
-        if self.owner.get(failure.call) == c.id:
-            return self.trace.call(failure.call).error
-        return None
 
     def _edges(self, nodes: dict[str, Node]) -> dict[tuple[str, str, int, str], list[TensorMeta]]:
         edges: dict[tuple[str, str, int, str], list[TensorMeta]] = {}
@@ -386,11 +306,15 @@ class _Builder:
         return 0
 
 
-def build(trace: Trace, view: View | None = None) -> Graph:
+def build(trace: Trace, view: View | None = None, loops: Rolling | None = None) -> Graph:
     """Build the view graph of `trace`.
 
     Args:
         trace: the record of a forward pass.
         view: depth, rolling and op filtering; defaults to everything, rolled, bookkeeping hidden.
+        loops: the loops this view folds (`loops_for`); found here when not given.
     """
-    return stubs.stub_far_edges(_Builder(trace, view or View()).build())
+    view = view or View()
+    if loops is None:
+        loops = loops_for(trace, view)
+    return stubs.stub_far_edges(_Builder(trace, view, loops).build())

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..kinds import CallKind
-from ..record import Trace
-from .build import build
+from ..record import NO_LOOPS, Rolling, Trace
+from .build import build, loops_for
 from .graph import Graph, View
 
 DPI = 96
@@ -94,28 +94,41 @@ def ladder(trace: Trace, view: View) -> Iterator[tuple[View, str]]:
 
 @dataclass
 class Fitted:
-    """A view that fits, what it cost to get there, and the smaller views left to try."""
+    """A view that fits, what it cost to get there, and the smaller views left to try.
+
+    `rolled` is the record's loops over the calls this view draws, found once and reused by every
+    smaller view (they all roll loops).
+    """
 
     graph: Graph
     note: str | None
     smaller: Iterator[tuple[View, str]]
+    rolled: Rolling = NO_LOOPS
 
 
-def fit(trace: Trace, view: View, budget: Budget | int = Budget()) -> Fitted:
-    """The view asked for if it fits the budget, else the first smaller one that does (and a note)."""
+def _build(trace: Trace, view: View, rolled: Rolling) -> Graph:
+    return build(trace, view, NO_LOOPS if view.unroll else rolled)
+
+
+def fit(trace: Trace, view: View, budget: Budget | int = Budget(), rolled: Rolling | None = None) -> Fitted:
+    """The view asked for if it fits the budget, else the first smaller one that does (and a note).
+
+    `rolled`: the analysis's loops of `trace` (`analysis.loops.rolling_for`), when the caller has them.
+    """
     if isinstance(budget, int):
         budget = Budget(max_nodes=budget)
-    g = build(trace, view)
+    rolled = loops_for(trace, dataclasses.replace(view, unroll=False), rolled)  # once, for every view tried
+    g = _build(trace, view, rolled)
     why = over(g, budget)
     steps = ladder(trace, view)
     if why is None:
-        return Fitted(g, None, steps)
+        return Fitted(g, None, steps, rolled)
     smallest = g
     for smaller, how in steps:
-        candidate = build(trace, smaller)
+        candidate = _build(trace, smaller, rolled)
         if over(candidate, budget) is None:
             note = f"the diagram would have {why}; drawn with {how} ({len(candidate.nodes)} boxes) instead."
-            return Fitted(candidate, note, steps)
+            return Fitted(candidate, note, steps, rolled)
         if len(candidate.nodes) < len(smallest.nodes):
             smallest = candidate
     return Fitted(
@@ -123,13 +136,14 @@ def fit(trace: Trace, view: View, budget: Budget | int = Budget()) -> Fitted:
         f"the diagram would have {why}; even the smallest view has {len(smallest.nodes)} boxes, which is drawn "
         "with Graphviz's effort limits.",
         iter(()),
+        rolled,
     )
 
 
 def shrink(trace: Trace, fitted: Fitted, why: str, budget: Budget) -> Fitted | None:
     """The next view down after the laid-out picture of `fitted` proved too big to read, or None."""
     for smaller, how in fitted.smaller:
-        candidate = build(trace, smaller)
+        candidate = _build(trace, smaller, fitted.rolled)
         if over(candidate, budget) is None and len(candidate.nodes) < len(fitted.graph.nodes):
-            return Fitted(candidate, f"{why}; drawn with {how} instead.", fitted.smaller)
+            return Fitted(candidate, f"{why}; drawn with {how} instead.", fitted.smaller, fitted.rolled)
     return None

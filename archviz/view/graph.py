@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..analysis.loops import Loop
 from ..errors import UsageError
 from ..kinds import ClusterKind, GatesMode, Layout, NodeKind, OpsMode
 from ..record import display
+from ..record.loops import Loop
 
 
 @dataclass(frozen=True)

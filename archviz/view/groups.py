@@ -11,19 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..kinds import INPUT_PRODUCER, CallKind
+from ..kinds import CREATION_OPS, INPUT_PRODUCER, MASKING_OPS, CallKind, op_stem
 from ..record import Call, TensorMeta, Trace, is_call_id
 
-CREATION = frozenset(
-    {"zeros", "ones", "full", "empty", "arange", "range", "linspace", "eye", "tensor", "as_tensor",
-     "zeros_like", "ones_like", "full_like", "empty_like", "new_zeros", "new_ones", "new_full",
-     "new_empty", "new_tensor", "tril_indices", "triu_indices"}
-)  # fmt: skip
-MASKING = frozenset(
-    {"eq", "ne", "lt", "le", "gt", "ge", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
-     "logical_not", "logical_and", "logical_or", "bitwise_not", "__invert__", "__and__", "__or__",
-     "masked_fill", "masked_fill_", "where", "triu", "tril", "triu_", "tril_"}
-)  # fmt: skip
 _FLOATS = ("float", "bfloat", "complex")
 
 
@@ -45,30 +35,53 @@ def groups(
     """Group id -> (title, member call ids) for the construction ops among `candidates` (visible op
     calls outside loops, in execution order); `hidden(id)` says a call is folded bookkeeping."""
     member: dict[str, str] = {}  # call id -> representative of its component
-    masking: set[str] = set()
+    masking: set[str] = set()  # representatives, past and present, of components that build a mask
     for c in candidates:
-        if c.kind != CallKind.OP or not c.outputs:
+        sources = _sources(trace, c, hidden, member)
+        if sources is None:
             continue
-        name = c.name.strip("_") if c.name.startswith("__") else c.name
-        sources = [_origin(trace, t, hidden) for t in c.inputs]
-        if c.name not in CREATION:
-            ok = all(
-                (s.producer == INPUT_PRODUCER and not s.dtype.startswith(_FLOATS)) or s.producer in member
-                for s in sources
-            )
-            if not ok or not sources:
-                continue
         roots = {member[s.producer] for s in sources if s.producer in member}
-        roots = {r for r in roots if frame_of(r) == frame_of(c.id)}
-        root = min(roots, default=c.id)
-        for cid, r in list(member.items()):
-            if r in roots:
-                member[cid] = root
-        member[c.id] = root
-        if c.name in MASKING or name in MASKING or any(s.producer == INPUT_PRODUCER for s in sources):
+        roots = {r for r in roots if frame_of(r) == frame_of(c.id)}  # a component stays in one frame
+        root = _join(member, roots, c.id)
+        # a merged component's old representatives stay in `masking`: that is how the new one inherits it
+        if _masks(c, sources) or masking & roots:
             masking.add(root)
-        if masking & roots:
-            masking.add(root)
+    return _components(member, masking)
+
+
+def _sources(trace: Trace, c: Call, hidden: Callable[[str], bool], member: dict[str, str]) -> list[TensorMeta] | None:
+    """Return the origins of a construction op's inputs; None when `c` is no construction op."""
+    if c.kind != CallKind.OP or not c.outputs:
+        return None
+    sources = [_origin(trace, t, hidden) for t in c.inputs]
+    if c.name in CREATION_OPS or (sources and all(_constant(s, member) for s in sources)):
+        return sources
+    return None
+
+
+def _constant(s: TensorMeta, member: dict[str, str]) -> bool:
+    """Say whether a construction may compute from `s`: an integer or boolean model input, or a construction op's."""
+    return (s.producer == INPUT_PRODUCER and not s.dtype.startswith(_FLOATS)) or s.producer in member
+
+
+def _join(member: dict[str, str], roots: set[str], cid: str) -> str:
+    """Merge the components of `roots` and call `cid` into one; return its representative."""
+    root = min(roots, default=cid)
+    for other, r in list(member.items()):
+        if r in roots:
+            member[other] = root
+    member[cid] = root
+    return root
+
+
+def _masks(c: Call, sources: list[TensorMeta]) -> bool:
+    """Say whether `c` builds a mask: a comparison or masking op, or one that reads a model input."""
+    name = op_stem(c.name) if c.name.startswith("__") else c.name
+    return c.name in MASKING_OPS or name in MASKING_OPS or any(s.producer == INPUT_PRODUCER for s in sources)
+
+
+def _components(member: dict[str, str], masking: set[str]) -> dict[str, tuple[str, list[str]]]:
+    """Return the components of two or more calls as groups, titled by what they build."""
     components: dict[str, list[str]] = {}
     for cid, root in member.items():
         components.setdefault(root, []).append(cid)

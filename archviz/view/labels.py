@@ -102,28 +102,47 @@ def _params(
 
 def repeat_label(trace: Trace, lp: Loop, kids: dict[str | None, list[Call]]) -> str:
     """`layers.0–11 ×12 · 7,087,872 params each, 85,054,464 in all` (and which parameter shapes differ)."""
-    names = [trace.call(cid).name for cid in lp.steps[0] if trace.call(cid).kind == CallKind.MODULE]
-    lasts = [trace.call(cid).name for cid in lp.steps[-1] if trace.call(cid).kind == CallKind.MODULE]
-    head = f"{name_range(names[0], lasts[-1])} ×{lp.count}"
-    first = next((trace.call(cid) for cid in lp.steps[0] if trace.call(cid).inputs), None)
-    last = next((trace.call(cid) for cid in reversed(lp.steps[-1]) if trace.call(cid).outputs), None)
-    if first is not None and last is not None:  # what goes into the first layer and comes out of the last
-        head += f" · {shape_text(first.inputs[0].shape)} → {shape_text(last.outputs[0].shape)}"
+    head = f"{_layer_span(trace, lp)} ×{lp.count}{_through(trace, lp)}"
     counted = [_params(trace, kids, step) for step in lp.steps]
-    each, shapes = counted[0]
     total = sum(n for n, _ in counted)
     if not total:
         return head
-    odd = [i for i, (_, s) in enumerate(counted) if s != shapes]
-    differ = sorted(
-        {p for _, s in counted[1:] for p in s if s.get(p) != shapes.get(p)}
-        | {p for p in shapes if any(p not in s for _, s in counted[1:])}
-    )
-    size = f"{each:,} params each, {total:,} in all" if not differ else f"{total:,} params in all"
+    shapes = [s for _, s in counted]
+    differ = _differing(shapes)
     if not differ:
-        return f"{head} · {size}"
+        return f"{head} · {counted[0][0]:,} params each, {total:,} in all"
+    return f"{head} · {total:,} params in all · {_odd_layers(trace, lp, shapes)} in {', '.join(differ[:3])}"
+
+
+def _layer_span(trace: Trace, lp: Loop) -> str:
+    """Name the repeated layers from the first module of the first step to the last of the last."""
+    names = [trace.call(cid).name for cid in lp.steps[0] if trace.call(cid).kind == CallKind.MODULE]
+    lasts = [trace.call(cid).name for cid in lp.steps[-1] if trace.call(cid).kind == CallKind.MODULE]
+    return name_range(names[0], lasts[-1])
+
+
+def _through(trace: Trace, lp: Loop) -> str:
+    """Return ` · [2, 32, 768] → [2, 32, 768]`, into the first layer and out of the last; empty when unknown."""
+    first = next((trace.call(cid) for cid in lp.steps[0] if trace.call(cid).inputs), None)
+    last = next((trace.call(cid) for cid in reversed(lp.steps[-1]) if trace.call(cid).outputs), None)
+    if first is None or last is None:
+        return ""
+    return f" · {shape_text(first.inputs[0].shape)} → {shape_text(last.outputs[0].shape)}"
+
+
+def _differing(shapes: list[dict[str, tuple[int, ...]]]) -> list[str]:
+    """Return the sorted paths of parameters whose shape differs between the first layer and another (or is absent)."""
+    first, rest = shapes[0], shapes[1:]
+    return sorted(
+        {p for s in rest for p in s if s.get(p) != first.get(p)} | {p for p in first if any(p not in s for s in rest)}
+    )
+
+
+def _odd_layers(trace: Trace, lp: Loop, shapes: list[dict[str, tuple[int, ...]]]) -> str:
+    """Return `layers.3, layers.7 differ`: up to three layers whose parameter shapes differ from the first's."""
+    odd = [i for i, s in enumerate(shapes) if s != shapes[0]]
     layers = [trace.call(lp.steps[i][0]).name for i in odd[:3]] + (["…"] if len(odd) > 3 else [])
-    return f"{head} · {size} · {', '.join(layers)} differ{'s' if len(odd) == 1 else ''} in {', '.join(differ[:3])}"
+    return f"{', '.join(layers)} differ{'s' if len(odd) == 1 else ''}"
 
 
 @dataclass(frozen=True)

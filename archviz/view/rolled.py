@@ -11,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from ..analysis.loops import Rolling
-from ..record import Call, TensorMeta, Trace, is_call_id
+from ..record import Call, Rolling, TensorMeta, Trace, is_call_id
 
 
 def rolled_record(trace: Trace, rolling: Rolling) -> Trace:

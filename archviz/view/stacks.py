@@ -71,9 +71,15 @@ def cell_lines(cell: Cell) -> tuple[str, ...]:
 
 # What each argument of nn.LSTMCell / GRUCell / RNNCell is, by its path in the call.
 _CELL_ROLES = {
-    "args[0]": "x(t)", "kwargs['input']": "x(t)", "args[1]": "h(t−1)", "kwargs['hx']": "h(t−1)",
-    "args[1][0]": "h(t−1)", "kwargs['hx'][0]": "h(t−1)", "args[1][1]": "c(t−1)", "kwargs['hx'][1]": "c(t−1)",
-}  # fmt: skip
+    "args[0]": "x(t)",
+    "kwargs['input']": "x(t)",
+    "args[1]": "h(t−1)",
+    "kwargs['hx']": "h(t−1)",
+    "args[1][0]": "h(t−1)",
+    "kwargs['hx'][0]": "h(t−1)",
+    "args[1][1]": "c(t−1)",
+    "kwargs['hx'][1]": "c(t−1)",
+}
 
 
 def cell_input_role(path: str) -> str:
@@ -89,9 +95,18 @@ def _layer(opened: Opened, call: Call, cfg: RecurrentConfig, mine: list[Cell], k
         h = next((n.shape for n in cell.nodes if n.id == CELL_HIDDEN_NODE), ())
         title = f"layer {k} {cell.direction}" if not cfg.cell else call.name
         opened.nodes.append(
-            Node(nid, NodeKind.CELL, title, f"{cell.kind} cell ×{cell.steps}", outputs=cell_lines(cell),
-                 call=cid, cluster=inside, repeat=cell.steps, cells=(cell.id,))
-        )  # fmt: skip
+            Node(
+                nid,
+                NodeKind.CELL,
+                title,
+                f"{cell.kind} cell ×{cell.steps}",
+                outputs=cell_lines(cell),
+                call=cid,
+                cluster=inside,
+                repeat=cell.steps,
+                cells=(cell.id,),
+            )
+        )
         opened.edges.append(Edge(prev, nid, "x(t)" if k == 0 else "layer input"))
         back = f"h(t−1) {shape_text(h)} ×{cell.steps}" if h else "state"
         opened.edges.append(Edge(nid, nid, back, back=True, repeat=cell.steps))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..kinds import NodeKind
-from ..record import is_call_id
+from ..record import call_number, is_call_id
 from .graph import Edge, Graph, Node
 
 FAR = 12  # visible boxes between maker and reader, in execution order, beyond which a reader is far
@@ -23,7 +23,7 @@ def _order(n: Node) -> float:
         return -1.0
     if n.kind == NodeKind.OUTPUT:
         return float("inf")
-    return float(int(n.call[5:])) if n.call is not None and is_call_id(n.call) else float("inf")
+    return float(call_number(n.call)) if n.call is not None and is_call_id(n.call) else float("inf")
 
 
 def stub_far_edges(graph: Graph) -> Graph:
@@ -48,9 +48,14 @@ def stub_far_edges(graph: Graph) -> Graph:
         title = maker.title if maker.kind != NodeKind.INPUT else f"{maker.title} {maker.subtitle}"
         for k, e in enumerate(found):
             ref = Node(
-                f"ref-{src}-{k}", NodeKind.REFERENCE, title, e.label.split("\n")[0],
-                call=maker.call, cluster=nodes[e.dst].cluster, refers=src,
-            )  # fmt: skip
+                f"ref-{src}-{k}",
+                NodeKind.REFERENCE,
+                title,
+                e.label.split("\n")[0],
+                call=maker.call,
+                cluster=nodes[e.dst].cluster,
+                refers=src,
+            )
             refs.append(ref)
             edges.append(dataclasses.replace(e, src=ref.id))
     return dataclasses.replace(graph, nodes=graph.nodes + tuple(refs), edges=tuple(edges))

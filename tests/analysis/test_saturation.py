@@ -61,7 +61,8 @@ def test_a_custom_cells_gates_are_spread_over_every_step() -> None:
     trace = annotate(capture.trace_model(model, (x,)))
     seen = {k: list(v) for k, v in STORE.items()}
     (cell,) = [c for c in trace.cells if c.custom]
-    spreads = {gate: stats for gate, stats, _ in gate_spreads(trace, cell)}
+    assert cell.spreads == gate_spreads(trace, cell)  # computed once by the analysis, kept on the cell
+    spreads = {s.gate: s.stats for s in cell.spreads}
     kinds = {g.name: g.activation for g in cell.gates}
     assert len(spreads) == 2
     for gate, stats in spreads.items():
@@ -78,10 +79,10 @@ def test_a_built_in_modules_gates_come_per_layer_and_direction() -> None:
     trace = annotate(capture.trace_model(lstm, (torch.randn(3, 6, 5),)))
     assert len(trace.cells) == 4
     for cell in trace.cells:
-        spreads = gate_spreads(trace, cell)
-        assert [g for g, _, _ in spreads] == ["i", "f", "g", "o"]
-        assert all(s.count == 3 * 4 * 6 for _, s, _ in spreads)  # B · H · T for this layer and direction
-    first, second = (gate_spreads(trace, c)[0][1] for c in trace.cells[:2])
+        spreads = cell.spreads
+        assert [s.gate for s in spreads] == ["i", "f", "g", "o"]
+        assert all(s.stats.count == 3 * 4 * 6 for s in spreads)  # B · H · T for this layer and direction
+    first, second = (c.spreads[0].stats for c in trace.cells[:2])
     assert first != second  # each cell its own layer and direction, not the module's first
 
 

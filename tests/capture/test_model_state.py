@@ -281,3 +281,39 @@ def test_a_meta_model_is_not_copied() -> None:
     trace = archviz.trace(model, torch.zeros(2, 4096, device="meta"))
     assert trace.failure is None and trace.calls[0].notes == ()
     assert all(dict(model.named_parameters())[n] is p for n, p in before["params"].items())
+
+
+def _copies(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the tensors whose values a trace copies, in order."""
+    taken: list[str] = []
+    real = model_state._copy
+
+    def counted(entry):  # type: ignore[no-untyped-def]
+        taken.append(entry.name)
+        return real(entry)
+
+    monkeypatch.setattr(model_state, "_copy", counted)
+    return taken
+
+
+def test_parameters_are_copied_only_when_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights a forward pass only reads cost no copy (a BERT-base's 440 MB); the buffers, which passes
+    do write, are copied as before."""
+    taken = _copies(monkeypatch)
+    model = Changer(lambda m, y: None)
+    archviz.trace(model, torch.randn(3, 4))
+    assert taken and not {"fc.weight", "fc.bias", "w"} & set(taken)
+    assert set(taken) <= {"running", "scratch"}
+
+
+@pytest.mark.parametrize("change", [_clamp_data, _clamp_no_grad])
+def test_a_parameter_written_in_place_is_copied_first_and_put_back(
+    monkeypatch: pytest.MonkeyPatch, change: Callable[[Changer, torch.Tensor], None]
+) -> None:
+    taken = _copies(monkeypatch)
+    model, _, before = _prepared(change)
+    weights = model.w.detach().clone()
+    archviz.trace(model, torch.randn(3, 4))
+    assert "w" in taken and "fc.bias" not in taken  # only what the pass wrote (through `.data` too)
+    assert torch.equal(model.w.detach(), weights)
+    assert all(dict(model.named_parameters())[n] is p for n, p in before["params"].items())

@@ -477,7 +477,7 @@ def test_a_section_per_recurrent_cell(report):
             assert [c[0] for c in cols] == gate_names
         # each gate's spread over every step, as the record has it: saturated fractions and 10 bars
         full = full_traces(report.name)  # (the page's record is rolled: one step of each loop)
-        spreads = {gate: stats for gate, stats, _ in gate_spreads(full, full.cells[t.cells.index(cell)])}
+        spreads = {s.gate: s.stats for s in gate_spreads(full, full.cells[t.cells.index(cell)])}
         assert set(spreads) == {g.name for g in cell.gates}
         hists = [r.find_all("td")[-1].find("svg") for r in rows]
         for c, hist in zip(cols, hists, strict=True):

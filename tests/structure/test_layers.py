@@ -24,7 +24,7 @@ ALLOWED = {
     "capture": BASE | {"record"},
     "analysis": BASE | {"record"},
     "view": BASE | {"record", "analysis"},
-    "draw": BASE | {"record", "analysis", "view"},
+    "draw": BASE | {"record", "view"},  # draws what the view and the analysis made; recomputes nothing
     "app": BASE | {"record", "load", "capture", "analysis", "view", "draw"},
 }
 ENTRY_POINTS = {"cli", "api", "sphinx", "mkdocs", "__main__", "__init__"}

@@ -64,7 +64,7 @@ def test_large_views_carry_graphviz_effort_limits() -> None:
 
 def test_a_picture_too_big_is_drawn_again_smaller_and_the_user_is_told(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(app.pipeline, "Budget", lambda max_nodes: Budget(max_nodes=max_nodes, max_pixels=2e5))
-    result = CliRunner().invoke(main, ["render", str(ROOT / "examples" / "gru.py"), "-o", str(tmp_path), "-q"])
+    result = CliRunner().invoke(main, ["render", str(ROOT / "examples" / "gru.py"), "-o", str(tmp_path)])
     assert result.exit_code == 0, result.stderr
     assert "megapixels" in result.stderr and "drawn with --depth" in result.stderr
     svg = (tmp_path / "gru.svg").read_text(encoding="utf-8")

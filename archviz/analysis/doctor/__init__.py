@@ -21,15 +21,19 @@ what it saw. The rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ...record import Finding, Trace
 from ..axes import Axes
 from ..provenance import Provenance
-from .clash import shape_clash
+from . import clash, layout, waste
 from .context import SEVERITY, Context, Facts, Index
-from .layout import batch_time, padding_read
-from .waste import batch_mix, dead_work, probabilities, saturation
 
-__all__ = ["Facts", "diagnose"]
+__all__ = ["Facts", "Rule", "diagnose"]
+
+Rule = Callable[[Context], list[Finding]]
+# The rule modules, in the order their findings are listed within one severity and line; each has `RULES`.
+_MODULES = (clash, layout, waste)
 
 
 def diagnose(
@@ -37,8 +41,11 @@ def diagnose(
 ) -> tuple[Finding, ...]:
     """Every finding for `trace`, most severe first, then in the order of the code."""
     ctx = Context(trace, Index(trace), prov, axes, facts or Facts())
-    found: list[Finding] = []
-    for rule in (shape_clash, batch_time, padding_read, probabilities, dead_work, batch_mix, saturation):
-        found += rule(ctx)
+    found = [f for module in _MODULES for rule in module.RULES for f in rule(ctx)]
+    return finish(found)
+
+
+def finish(found: list[Finding]) -> tuple[Finding, ...]:
+    """Findings as the doctor reports them: each once, most severe first, then by line."""
     unique = {(f.code, f.where, f.title): f for f in found}
     return tuple(sorted(unique.values(), key=lambda f: (SEVERITY[f.severity], f.source.line if f.source else 0)))

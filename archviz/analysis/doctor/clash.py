@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from ...kinds import CallKind, Severity
-from ...record import Call, Finding, Source, shape_text
+from dataclasses import dataclass
+
+from ...kinds import ELEMENTWISE_OPS, FACTORY_OPS, JOIN_OPS, MATMUL_OPS, RESHAPE_OPS, CallKind, FindingCode, Severity
+from ...record import Call, Failure, Finding, Source, TensorMeta, shape_text
 from .context import (
-    ELEMENTWISE,
-    FACTORY,
-    JOIN,
-    MATMUL,
-    RESHAPE,
     Context,
     arg,
     constructor_line,
@@ -19,29 +16,51 @@ from .context import (
     op_of,
 )
 
+# (input a, dim in a, input b, dim in b): two sizes a failing call could not match
+_Pair = tuple[int, int, int, int]
 
-def _clashes(c: Call) -> list[tuple[int, int, int, int]]:
+
+def _clashes(c: Call) -> list[_Pair]:
     """(input a, dim in a, input b, dim in b) of each pair of sizes the failing call could not match."""
     ins = [t for t in c.inputs if t.shape]
     op = op_of(c)
-    pairs: list[tuple[int, int, int, int]] = []
     if c.kind == CallKind.MODULE and c.param_list and ins:
         return []  # a layer's weights: see _layer_clash
-    if len(ins) >= 2 and op in MATMUL:
-        a, b = ins[0], ins[1]
-        if len(a.shape) >= 1 and len(b.shape) >= 2 and a.shape[-1] != b.shape[-2]:
-            pairs.append((0, len(a.shape) - 1, 1, len(b.shape) - 2))
-        return pairs
-    if len(ins) >= 2 and (op in ELEMENTWISE or op in JOIN):
-        a, b = ins[0], ins[1]
-        skip = dim_arg(c, len(a.shape)) if op in JOIN else None
-        for k in range(1, min(len(a.shape), len(b.shape)) + 1):
-            da, db = len(a.shape) - k, len(b.shape) - k
-            if op in JOIN and (da == skip or len(a.shape) != len(b.shape)):
-                continue
-            sa, sb = a.shape[da], b.shape[db]
-            if sa != sb and (op in JOIN or (sa != 1 and sb != 1)):
-                pairs.append((c.inputs.index(a), da, c.inputs.index(b), db))
+    if len(ins) < 2:
+        return []
+    if op in MATMUL_OPS:
+        return _matmul_clash(ins[0], ins[1])
+    if op in JOIN_OPS:
+        return _join_clashes(c, ins[0], ins[1])
+    if op in ELEMENTWISE_OPS:
+        return _broadcast_clashes(c, ins[0], ins[1])
+    return []
+
+
+def _matmul_clash(a: TensorMeta, b: TensorMeta) -> list[_Pair]:
+    """Pair a's last dim with b's second-to-last when a product cannot contract them."""
+    if len(a.shape) >= 1 and len(b.shape) >= 2 and a.shape[-1] != b.shape[-2]:
+        return [(0, len(a.shape) - 1, 1, len(b.shape) - 2)]
+    return []
+
+
+def _join_clashes(c: Call, a: TensorMeta, b: TensorMeta) -> list[_Pair]:
+    """Pair the dims, last first, where two joined tensors of one rank differ off the joined dim."""
+    skip = dim_arg(c, len(a.shape))
+    if len(a.shape) != len(b.shape):
+        return []
+    ia, ib = c.inputs.index(a), c.inputs.index(b)
+    return [(ia, d, ib, d) for d in reversed(range(len(a.shape))) if d != skip and a.shape[d] != b.shape[d]]
+
+
+def _broadcast_clashes(c: Call, a: TensorMeta, b: TensorMeta) -> list[_Pair]:
+    """Pair the dims, aligned from the last, where two operands differ and neither size is 1."""
+    pairs: list[_Pair] = []
+    for k in range(1, min(len(a.shape), len(b.shape)) + 1):
+        da, db = len(a.shape) - k, len(b.shape) - k
+        sa, sb = a.shape[da], b.shape[db]
+        if sa != sb and sa != 1 and sb != 1:
+            pairs.append((c.inputs.index(a), da, c.inputs.index(b), db))
     return pairs
 
 
@@ -54,7 +73,7 @@ def _maker_of_size(ctx: Context, c: Call, i: int, dim: int) -> Call | None:
         maker = ctx.index.made_by(t)
         if maker is None:
             return None
-        if op_of(maker) in FACTORY or op_of(maker) in RESHAPE:
+        if op_of(maker) in FACTORY_OPS or op_of(maker) in RESHAPE_OPS:
             return maker
         same = [x for x in maker.inputs if size in x.shape]
         if not same:
@@ -76,95 +95,144 @@ def _size_reader(ctx: Context, maker: Call, size: int) -> Call | None:
 
 
 def shape_clash(ctx: Context) -> list[Finding]:
+    """Explain the failed forward pass: a layer sized for another axis, or the sizes an op could not match."""
     failure = ctx.trace.failure
     if failure is None:
         return []
-    c = ctx.index.by_id.get(failure.call) if failure.call else None
-    message = f"{failure.exc_type}: {failure.message.strip().splitlines()[0] if failure.message.strip() else ''}"
+    c = ctx.index.get(failure.call) if failure.call else None
+    message = _message(failure)
     at = failure.raised_at or (c.source if c else None)
     if c is None:
-        return [
-            finding(
-                Severity.ERROR,
-                "forward-failed",
-                f"the forward pass failed: {message}",
-                at,
-                message,
-                "the model raised before any recorded call failed",
-                "see the message",
-            )
-        ]
+        return [_unrecorded_failure(message, at)]
     layer = _layer_clash(ctx, c, message, at)
-    if layer is not None:
-        return [layer]
+    return [layer if layer is not None else _operand_clash(ctx, c, message, at)]
+
+
+def _message(failure: Failure) -> str:
+    """Write the exception as its type and the first line of its message."""
+    text = failure.message.strip()
+    return f"{failure.exc_type}: {text.splitlines()[0] if text else ''}"
+
+
+def _unrecorded_failure(message: str, at: Source | None) -> Finding:
+    """Report a forward pass that raised outside every recorded call."""
+    return finding(
+        Severity.ERROR,
+        FindingCode.FORWARD_FAILED,
+        f"the forward pass failed: {message}",
+        at,
+        message,
+        "the model raised before any recorded call failed",
+        "see the message",
+    )
+
+
+def _what(c: Call) -> str:
+    """Name the failing call: `Linear 'head'`, `the model (Net)`, or the op."""
+    if c.kind != CallKind.MODULE:
+        return op_of(c)
+    return f"{c.type} '{c.name}'" if c.name else f"the model ({c.type})"
+
+
+def _operand_clash(ctx: Context, c: Call, message: str, at: Source | None) -> Finding:
+    """Report the pairs of sizes the failing call could not match, and the factory or reshape that made one."""
     pairs = _clashes(c)
     shapes = " and ".join(shape_text(t.shape) for t in c.inputs[:3])
-    what = (
-        f"{c.type} '{c.name}'" if c.kind == CallKind.MODULE and c.name
-        else f"the model ({c.type})" if c.kind == CallKind.MODULE
-        else op_of(c)
-    )  # fmt: skip
+    what = _what(c)
     if not pairs:
-        return [
-            finding(
-                Severity.ERROR,
-                "forward-failed",
-                f"{what} failed with inputs {shapes}",
-                at,
-                message,
-                "the forward pass raised here",
-                "see the message and the shapes",
-                [c.id],
-            )
-        ]
-    seen, culprit, wrong = [], None, ""
-    for ia, da, ib, db in pairs:
-        sa, sb = c.inputs[ia].shape[da], c.inputs[ib].shape[db]
-        seen.append(
-            f"dim {da} of {shape_text(c.inputs[ia].shape)} is {ctx.said(c.id, 'in', ia, da, sa)}, "
-            f"dim {db} of {shape_text(c.inputs[ib].shape)} is {ctx.said(c.id, 'in', ib, db, sb)}"
-        )
-        for i, d, size in ((ia, da, sa), (ib, db, sb)):
-            maker = _maker_of_size(ctx, c, i, d)
-            if maker is not None and (op_of(maker) in FACTORY or op_of(maker) in RESHAPE) and culprit is None:
-                culprit = maker
-                reader = _size_reader(ctx, maker, size)
-                read = ""
-                if reader is not None:
-                    d_read = arg(reader, "args[1]", "kwargs['dim']")
-                    read = f", read by .size({d_read}) of a {shape_text(reader.inputs[0].shape)} tensor"
-                axis = ctx.axis_of(c.id, "in", i, d)
-                named = f"{size} ({axis})" if axis else str(size)
-                line = maker.source.line if maker.source else "?"
-                wrong = f"{named} was given to {op_of(maker)} at line {line}{read}"
-    source = culprit.source if culprit is not None and culprit.source else at
-    why = (
-        f"{what} needs these sizes to agree; {wrong} — it is taken from the wrong axis"
-        if culprit is not None
-        else f"{what} needs these sizes to agree"
-    )
-    fix = (
-        "read the size from the axis it stands for (for a sequence-first [T, B, F] input the batch is "
-        "x.size(1); for batch-first [B, T, F] it is x.size(0))"
-        if culprit is not None
-        else "make the two operands agree on that axis (transpose, or fix the layer that made one of them)"
-    )
-    return [
-        finding(
+        return finding(
             Severity.ERROR,
-            "shape-clash",
-            f"{what} failed: {'; '.join(seen)}",
-            source,
-            f"{message} (inputs {shapes})",
-            why,
-            fix,
-            [c.id] + ([culprit.id] if culprit else []),
+            FindingCode.FORWARD_FAILED,
+            f"{what} failed with inputs {shapes}",
+            at,
+            message,
+            "the forward pass raised here",
+            "see the message and the shapes",
+            [c.id],
         )
-    ]
+    seen = [_pair_text(ctx, c, pair) for pair in pairs]
+    culprit, wrong = _culprit(ctx, c, pairs)
+    if culprit is None:
+        why = f"{what} needs these sizes to agree"
+        fix = "make the two operands agree on that axis (transpose, or fix the layer that made one of them)"
+    else:
+        why = f"{what} needs these sizes to agree; {wrong} — it is taken from the wrong axis"
+        fix = (
+            "read the size from the axis it stands for (for a sequence-first [T, B, F] input the batch is "
+            "x.size(1); for batch-first [B, T, F] it is x.size(0))"
+        )
+    return finding(
+        Severity.ERROR,
+        FindingCode.SHAPE_CLASH,
+        f"{what} failed: {'; '.join(seen)}",
+        culprit.source if culprit is not None and culprit.source else at,
+        f"{message} (inputs {shapes})",
+        why,
+        fix,
+        [c.id] + ([culprit.id] if culprit else []),
+    )
+
+
+def _pair_text(ctx: Context, c: Call, pair: _Pair) -> str:
+    """Say what each of two clashing sizes is: `dim 1 of [3, 7] is 7 (T), dim 0 of [5, 4] is 5`."""
+    ia, da, ib, db = pair
+    a, b = c.inputs[ia].shape, c.inputs[ib].shape
+    return (
+        f"dim {da} of {shape_text(a)} is {ctx.said(c.id, 'in', ia, da, a[da])}, "
+        f"dim {db} of {shape_text(b)} is {ctx.said(c.id, 'in', ib, db, b[db])}"
+    )
+
+
+def _culprit(ctx: Context, c: Call, pairs: list[_Pair]) -> tuple[Call | None, str]:
+    """Find the first factory or reshape that was given a clashing size, and say how it got it."""
+    for ia, da, ib, db in pairs:
+        for i, d in ((ia, da), (ib, db)):
+            maker = _maker_of_size(ctx, c, i, d)
+            if maker is not None and (op_of(maker) in FACTORY_OPS or op_of(maker) in RESHAPE_OPS):
+                return maker, _given_size(ctx, c, (i, d), maker)
+    return None, ""
+
+
+def _given_size(ctx: Context, c: Call, where: tuple[int, int], maker: Call) -> str:
+    """Say which size `maker` was given and where: `3 (B) was given to zeros at line 12, read by .size(0) …`."""
+    i, d = where
+    size = c.inputs[i].shape[d]
+    reader = _size_reader(ctx, maker, size)
+    read = ""
+    if reader is not None:
+        d_read = arg(reader, "args[1]", "kwargs['dim']")
+        read = f", read by .size({d_read}) of a {shape_text(reader.inputs[0].shape)} tensor"
+    axis = ctx.axis_of(c.id, "in", i, d)
+    named = f"{size} ({axis})" if axis else str(size)
+    line = maker.source.line if maker.source else "?"
+    return f"{named} was given to {op_of(maker)} at line {line}{read}"
+
+
+@dataclass(frozen=True)
+class _Misfit:
+    """A layer's input that does not fit its weight: the size the weight expects, the dim the layer
+    reads, the size found there, and a sentence saying so."""
+
+    expected: int
+    dim: int
+    got: int
+    seen: str
 
 
 def _layer_clash(ctx: Context, c: Call, message: str, at: Source | None) -> Finding | None:
     """A layer (Linear, Conv, Embedding …) whose weight does not fit its input: sized for another axis?"""
+    misfit = _misfit(ctx, c)
+    if misfit is None:
+        return None
+    x = c.inputs[0]
+    others = [d for d, s in enumerate(x.shape) if s == misfit.expected and d != misfit.dim]
+    if others:
+        return _wrong_axis(ctx, c, misfit, others[0], at)
+    return _wrong_features(ctx, c, misfit, message, at)
+
+
+def _misfit(ctx: Context, c: Call) -> _Misfit | None:
+    """Compare a layer's weight with the dim of its first input it reads; None when they fit."""
     if c.kind != CallKind.MODULE or not c.param_list or not c.inputs:
         return None
     weight = next((p for p in c.param_list if p.name == "weight"), None)
@@ -172,43 +240,55 @@ def _layer_clash(ctx: Context, c: Call, message: str, at: Source | None) -> Find
     if weight is None or len(weight.shape) < 2 or not x.shape:
         return None
     expected = weight.shape[1]  # in_features / in_channels
-    got_dim = len(x.shape) - 1 if c.type in ("Linear", "Bilinear") else (1 if len(x.shape) > 2 else 0)
-    got = x.shape[got_dim]
+    dim = _feature_dim(c, len(x.shape))
+    got = x.shape[dim]
     if got == expected:
         return None
-    others = [d for d, s in enumerate(x.shape) if s == expected and d != got_dim]
-    said = ctx.said(c.id, "in", 0, got_dim, got)
-    seen = f"{c.type} '{c.name}' expects {expected} at dim {got_dim} of its input and got {said}"
+    said = ctx.said(c.id, "in", 0, dim, got)
+    seen = f"{c.type} '{c.name}' expects {expected} at dim {dim} of its input and got {said}"
     seen += f" (input {shape_text(x.shape)})"
-    if others:
-        d = others[0]
-        name = ctx.axis_of(c.id, "in", 0, d)
-        axis = f"its input's dim {d}" + (f" ({name})" if name else "")
-        return finding(
-            Severity.ERROR,
-            "shape-clash",
-            f"{c.type} '{c.name}' is sized for the wrong axis",
-            constructor_line(ctx, c.name) or at,
-            f"{seen}; {expected} is the size of {axis}",
-            f"the layer was built with {expected} input features, which is the size of another axis of "
-            "the tensor it is given",
-            f"build it with {got} input features, or move the axis it should read to dim {got_dim} first",
-            [c.id],
-        )
-    maker = _maker_of_size(ctx, c, 0, got_dim)
-    source = maker.source if maker is not None and op_of(maker) in RESHAPE and maker.source else at
+    return _Misfit(expected, dim, got, seen)
+
+
+def _feature_dim(c: Call, rank: int) -> int:
+    """The dim of its input a layer reads its features from: the last for Linear, else the channels."""
+    if c.type in ("Linear", "Bilinear"):
+        return rank - 1
+    return 1 if rank > 2 else 0  # an unbatched input has its channels first
+
+
+def _wrong_axis(ctx: Context, c: Call, misfit: _Misfit, d: int, at: Source | None) -> Finding:
+    """Report a layer built for the size of another axis (`d`) of the tensor it is given."""
+    name = ctx.axis_of(c.id, "in", 0, d)
+    axis = f"its input's dim {d}" + (f" ({name})" if name else "")
     return finding(
         Severity.ERROR,
-        "shape-clash",
-        f"{c.type} '{c.name}' got {got} features where it expects {expected}",
-        source,
-        f"{seen}; {message}",
+        FindingCode.SHAPE_CLASH,
+        f"{c.type} '{c.name}' is sized for the wrong axis",
+        constructor_line(ctx, c.name) or at,
+        f"{misfit.seen}; {misfit.expected} is the size of {axis}",
+        f"the layer was built with {misfit.expected} input features, which is the size of another axis of "
+        "the tensor it is given",
+        f"build it with {misfit.got} input features, or move the axis it should read to dim {misfit.dim} first",
+        [c.id],
+    )
+
+
+def _wrong_features(ctx: Context, c: Call, misfit: _Misfit, message: str, at: Source | None) -> Finding:
+    """Report a layer given another number of features, pointing at the reshape that made them if any."""
+    maker = _maker_of_size(ctx, c, 0, misfit.dim)
+    shaped = maker.source if maker is not None and op_of(maker) in RESHAPE_OPS else None
+    return finding(
+        Severity.ERROR,
+        FindingCode.SHAPE_CLASH,
+        f"{c.type} '{c.name}' got {misfit.got} features where it expects {misfit.expected}",
+        shaped or at,
+        f"{misfit.seen}; {message}",
         "the tensor reaching the layer has another size on the axis the layer reads"
-        + (
-            f" — it was shaped by {op_of(maker)} at line {maker.source.line}"
-            if maker is not None and maker.source and op_of(maker) in RESHAPE
-            else ""
-        ),
+        + (f" — it was shaped by {op_of(maker)} at line {shaped.line}" if maker is not None and shaped else ""),
         "check the reshape or flatten before the layer: which axis goes where",
         [c.id] + ([maker.id] if maker is not None else []),
     )
+
+
+RULES = (shape_clash,)

@@ -6,30 +6,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ...kinds import CallKind, Severity
+from ...kinds import RECURRENT_MODULES, CallKind, FindingCode, Severity
 from ...record import Call, Finding, Source, TensorMeta, Trace, is_call_id
 from ..axes import Axes, describe
 from ..provenance import Origin, Provenance
 
 SEVERITY = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
-ELEMENTWISE = frozenset(
-    "add sub mul div true_divide floor_divide remainder pow maximum minimum where eq ne lt le gt ge "
-    "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __iadd__ __isub__ __imul__ "
-    "__itruediv__ __pow__ __and__ __or__ add_ sub_ mul_ div_ rsub logical_and logical_or atan2 hypot "
-    "masked_fill lerp addcmul addcdiv".split()
-)
-MATMUL = frozenset("matmul mm bmm __matmul__ __rmatmul__ einsum baddbmm addmm".split())
-JOIN = frozenset("cat concat concatenate stack hstack vstack".split())
-FACTORY = frozenset(
-    "zeros ones empty full rand randn randint arange new_zeros new_ones new_empty new_full zeros_like "
-    "ones_like tensor".split()
-)
-RESHAPE = frozenset("view reshape expand repeat unflatten broadcast_to".split())
-PROBABILITIES = {"softmax": "softmax", "sigmoid": "sigmoid", "log_softmax": "log_softmax"}
-PROB_MODULES = {"Softmax": "softmax", "Sigmoid": "sigmoid", "LogSoftmax": "log_softmax"}
-REDUCE = frozenset("mean sum var std amax amin max min logsumexp norm prod median nansum nanmean".split())
-RECURRENT = frozenset({"LSTM", "GRU", "RNN"})
-HEADS = frozenset({"Linear", "Bilinear", "LazyLinear", "Conv1d", "Conv2d"})
 
 
 @dataclass(frozen=True)
@@ -52,52 +34,48 @@ class Facts:
 
 
 class Index:
-    """Who made and who read each tensor of a trace."""
+    """Who made and who read each tensor of a trace: the record's own index (`Trace.index`), read the way
+    the rules ask."""
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        self.by_id = {c.id: c for c in trace.calls}
-        self.maker: dict[str, str] = {}  # tid -> the call that made it
-        self.readers: dict[str, list[str]] = {}
-        self.holders: dict[str, list[str]] = {}  # tid -> calls whose outputs include it (made or handed up)
+        self.calls = trace.index
         self.final = {t.tid for t in trace.outputs}
-        for c in trace.calls:
-            for t in c.inputs:
-                self.readers.setdefault(t.tid, []).append(c.id)
-            for t in c.outputs:
-                self.holders.setdefault(t.tid, []).append(c.id)
-                if t.producer is None:
-                    self.maker.setdefault(t.tid, c.id)
+
+    def get(self, cid: str | None) -> Call | None:
+        """The call with this id, or None."""
+        return self.calls.get(cid)
+
+    def readers(self, tid: str) -> tuple[str, ...]:
+        """Ids of the calls that read tensor `tid`."""
+        return self.calls.tensor_readers(tid)
 
     def made_by(self, t: TensorMeta, inner: bool = False) -> Call | None:
         """The call that made `t` as its reader saw it (a grouped helper such as pad_packed_sequence, not
         an op inside it); `inner`: the innermost call that made it (for a model output, its last op)."""
         given = t.producer if t.producer and is_call_id(t.producer) else None
-        cid = (self.maker.get(t.tid) or given) if inner else (given or self.maker.get(t.tid))
-        return self.by_id.get(cid) if cid else None
+        maker = self.calls.tensor_maker(t.tid)
+        cid = (maker or given) if inner else (given or maker)
+        return self.calls.get(cid)
 
     def within(self, cid: str, outer: str) -> bool:
         """`cid` is `outer` or runs inside it."""
-        parent: str | None = cid
-        while parent is not None:
-            if parent == outer:
-                return True
-            parent = self.by_id[parent].parent if parent in self.by_id else None
-        return False
+        return cid in self.calls and outer in self.calls and self.calls.contains(outer, cid)
 
     def used(self, t: TensorMeta, by: str | None = None) -> bool:
         """Something reads `t` (outside call `by`, when given), an enclosing call hands it back up, or it is
         a model output."""
         if t.tid in self.final:
             return True
+        readers, holders = self.calls.tensor_readers(t.tid), self.calls.tensor_holders(t.tid)
         if by is None:
-            return bool(self.readers.get(t.tid)) or len(self.holders.get(t.tid, ())) > 1
-        outside = (r for r in self.readers.get(t.tid, ()) if not self.within(r, by))
-        returned = (h for h in self.holders.get(t.tid, ()) if h != by and self.within(by, h))
+            return bool(readers) or len(holders) > 1
+        outside = (r for r in readers if not self.within(r, by))
+        returned = (h for h in holders if h != by and self.within(by, h))
         return any(outside) or any(returned)
 
     def children(self, cid: str) -> Iterable[Call]:
-        return (c for c in self.trace.calls if c.parent == cid)
+        return self.calls.children(cid)
 
 
 @dataclass
@@ -157,7 +135,7 @@ def dim_arg(c: Call, rank: int) -> int | None:
 
 def user_op(ctx: Context, c: Call) -> bool:
     """An op written in a forward the user wrote (not inside a torch module's own forward)."""
-    parent = ctx.index.by_id.get(c.parent) if c.parent else None
+    parent = ctx.index.get(c.parent) if c.parent else None
     return bool(c.source and parent is not None and c.source.function.split(".")[0] == parent.type)
 
 
@@ -207,7 +185,7 @@ def constructor_line(ctx: Context, module_path: str) -> Source | None:
 
 def finding(
     severity: Severity,
-    code: str,
+    code: FindingCode,
     title: str,
     source: Source | None,
     seen: str,
@@ -230,7 +208,7 @@ def desc(c: Call) -> str:
 
 def layout_of(ctx: Context, c: Call) -> tuple[str, ...] | None:
     """The layout of a recurrent output or of pad_packed_sequence's padded output."""
-    if c.type in RECURRENT:
+    if c.type in RECURRENT_MODULES:
         return recurrent_layout(c)
     first = arg(c, "batch_first", "kwargs['batch_first']", "args[1]")
     return ("B", "T", "F") if first == "True" else ("T", "B", "F")

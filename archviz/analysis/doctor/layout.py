@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ...kinds import CallKind, Severity
-from ...record import Call, Finding, shape_text
-from ..axes import Claim
+from ...kinds import RECURRENT_MODULES, CallKind, FindingCode, Severity
+from ...record import Call, Finding, TensorMeta, shape_text
+from ..axes import Claim, Evidence
 from .context import (
-    RECURRENT,
     Context,
     constructor_line,
     desc,
@@ -21,93 +20,138 @@ from .context import (
 
 
 def batch_time(ctx: Context) -> list[Finding]:
-    found: list[Finding] = []
-    # (a) a recurrent module told one thing, the rest of the model another
-    if ctx.axes is not None:
-        for _group, claim, other in ctx.axes.conflicts:
-            mine, theirs = (claim, other) if _is_recurrent_claim(ctx, claim) else (other, claim)
-            weak = theirs.claim == Claim.CONVENTION  # token ids are [B, T]: too weak to call a module wrong
-            if not _is_recurrent_claim(ctx, mine) or _is_recurrent_claim(ctx, theirs) or weak:
-                continue
-            c = ctx.index.by_id[mine.call]
-            flag = "batch_first=True" if mine.name == "T" and theirs.name == "B" else "batch_first=False"
-            found.append(
-                finding(
-                    Severity.WARNING,
-                    "batch-time",
-                    f"{c.type} '{c.name}' reads the {_axis_word(theirs.name)} axis as {_axis_word(mine.name)}",
-                    constructor_line(ctx, c.name) or c.source,
-                    f"{mine.text}; but {theirs.text}",
-                    f"an {c.type} without batch_first treats dim 0 as time and dim 1 as the batch; here "
-                    "dim 0 is the batch, "
-                    "so every sample is run as one time step of a sequence across the batch, with no error"
-                    if flag == "batch_first=True"
-                    else f"{c.type} and the model disagree on which axis is the batch",
-                    f"build it with {flag}, or transpose its input",
-                    [c.id],
-                )
-            )
-    # (b) one position taken along the batch axis of a recurrent output
-    for c in ctx.trace.calls:
-        if op_of(c) != "__getitem__" or not c.inputs or not user_op(ctx, c):
-            continue
-        src = c.inputs[0]
-        rnn = through(ctx, src, frozenset(RECURRENT) | {"pad_packed_sequence"}, steps=2)
-        layout = layout_of(ctx, rnn) if rnn is not None else None
-        for dim, text in index_positions(c):
-            if not is_int(text) or dim >= len(src.shape):
-                continue
-            sequence = rnn is not None and rnn.outputs and src.tid == rnn.outputs[0].tid  # not h_n
-            known = ctx.origin(c.id, "in", 0, dim) is not None
-            name = ctx.axis_of(c.id, "in", 0, dim) or (
-                layout[dim] if sequence and not known and layout and dim < len(layout) else None
-            )
-            if name != "B":
-                continue
-            t_dim = layout.index("T") if layout and "T" in layout else None
-            found.append(
-                finding(
-                    Severity.WARNING,
-                    "batch-time",
-                    f"[{text}] along the batch axis of {desc(rnn) if rnn else 'a batch'}: one sample, not one step",
-                    c.source,
-                    f"{shape_text(src.shape)} indexed at dim {dim} ({name}) gives "
-                    f"{shape_text(c.outputs[0].shape) if c.outputs else '?'}{_returned(ctx)}",
-                    "this takes the last (or one) sample of the batch from every time step; the last time step is "
-                    f"at dim {t_dim}"
-                    if t_dim is not None
-                    else "this takes a single sample out of the batch",
-                    f"index dim {t_dim} instead (out[-1] for sequence-first, out[:, -1] for "
-                    "batch-first), or use h_n[-1]"
-                    if t_dim is not None
-                    else "index the time axis instead",
-                    [c.id] + ([rnn.id] if rnn else []),
-                )
-            )
-    # (c) an output with no batch axis while the inputs have one
-    if ctx.axes is not None and ctx.prov is not None and not found:
-        batch = [g for g, n in ctx.axes.names.items() if n == "B"]
-        root = ctx.trace.calls[0].id if ctx.trace.calls else None
-        for i, t in enumerate(ctx.trace.outputs):
-            if len(t.shape) < 2 or root is None:
-                continue
-            has_b = any(ctx.axis_of(root, "out", i, d) == "B" for d in range(len(t.shape)))
-            if batch and not has_b and any(ctx.axis_of(root, "out", i, d) == "T" for d in range(len(t.shape))):
-                maker = ctx.index.made_by(t, inner=True)
-                found.append(
-                    finding(
-                        Severity.WARNING,
-                        "batch-time",
-                        f"the output {shape_text(t.shape)} has a time axis but no batch axis",
-                        maker.source if maker else None,
-                        f"output {t.path} {shape_text(t.shape)}: no dim follows B",
-                        "per-sample results lead with the batch; this output's leading axis follows the "
-                        "sequence length",
-                        "check which axis was indexed or reduced on the way to the output",
-                        [maker.id] if maker else [],
-                    )
-                )
+    """Find batch and time confused: a recurrent layer told the wrong layout, one sample taken where a
+    step was meant, an output without its batch axis."""
+    found = _layout_conflicts(ctx) + _sample_picks(ctx)
+    if not found:  # either finding above already explains an output that lost its batch axis
+        found = _batchless_outputs(ctx)
     return found
+
+
+# (a) a recurrent module told one thing, the rest of the model another
+
+
+def _layout_conflicts(ctx: Context) -> list[Finding]:
+    """Report every recurrent module whose layout names an axis other than the rest of the model does."""
+    if ctx.axes is None:
+        return []
+    found = []
+    for _group, claim, other in ctx.axes.conflicts:
+        mine, theirs = (claim, other) if _is_recurrent_claim(ctx, claim) else (other, claim)
+        weak = theirs.claim == Claim.CONVENTION  # token ids are [B, T]: too weak to call a module wrong
+        if _is_recurrent_claim(ctx, mine) and not _is_recurrent_claim(ctx, theirs) and not weak:
+            found.append(_layout_conflict(ctx, mine, theirs))
+    return found
+
+
+def _layout_conflict(ctx: Context, mine: Evidence, theirs: Evidence) -> Finding:
+    """Report a recurrent module (`mine`) that reads an axis as another name than `theirs` gives it."""
+    c = ctx.index.calls.call(mine.call)
+    flag = "batch_first=True" if mine.name == "T" and theirs.name == "B" else "batch_first=False"
+    return finding(
+        Severity.WARNING,
+        FindingCode.BATCH_TIME,
+        f"{c.type} '{c.name}' reads the {_axis_word(theirs.name)} axis as {_axis_word(mine.name)}",
+        constructor_line(ctx, c.name) or c.source,
+        f"{mine.text}; but {theirs.text}",
+        f"an {c.type} without batch_first treats dim 0 as time and dim 1 as the batch; here "
+        "dim 0 is the batch, "
+        "so every sample is run as one time step of a sequence across the batch, with no error"
+        if flag == "batch_first=True"
+        else f"{c.type} and the model disagree on which axis is the batch",
+        f"build it with {flag}, or transpose its input",
+        [c.id],
+    )
+
+
+# (b) one position taken along the batch axis of a recurrent output
+
+
+def _sample_picks(ctx: Context) -> list[Finding]:
+    """Report every integer index of the user's code that picks one position along a batch axis."""
+    found = []
+    for c in ctx.trace.calls:
+        if op_of(c) == "__getitem__" and c.inputs and user_op(ctx, c):
+            found += _sample_pick(ctx, c)
+    return found
+
+
+def _sample_pick(ctx: Context, c: Call) -> list[Finding]:
+    """Report each integer position of indexing call `c` that falls on the batch axis."""
+    src = c.inputs[0]
+    rnn = through(ctx, src, frozenset(RECURRENT_MODULES) | {"pad_packed_sequence"}, steps=2)
+    layout = layout_of(ctx, rnn) if rnn is not None else None
+    sequence = rnn is not None and rnn.outputs and src.tid == rnn.outputs[0].tid  # not h_n
+    found = []
+    for dim, text in index_positions(c):
+        if is_int(text) and dim < len(src.shape) and _index_axis(ctx, c, dim, layout if sequence else None) == "B":
+            found.append(_sample_finding(ctx, c, (dim, text), rnn, layout))
+    return found
+
+
+def _index_axis(ctx: Context, c: Call, dim: int, layout: tuple[str, ...] | None) -> str | None:
+    """Name dim `dim` of the tensor `c` indexes: by provenance, else by the layout of the sequence it is."""
+    # the layout speaks only where provenance is silent: a size it traced back and left unnamed stays so
+    fallback = layout[dim] if layout and dim < len(layout) and ctx.origin(c.id, "in", 0, dim) is None else None
+    return ctx.axis_of(c.id, "in", 0, dim) or fallback
+
+
+def _sample_finding(
+    ctx: Context, c: Call, position: tuple[int, str], rnn: Call | None, layout: tuple[str, ...] | None
+) -> Finding:
+    """Report index `text` at `dim` of `c`'s input (the batch axis) as one sample taken, not one step."""
+    dim, text = position
+    src = c.inputs[0]
+    t_dim = layout.index("T") if layout and "T" in layout else None
+    return finding(
+        Severity.WARNING,
+        FindingCode.BATCH_TIME,
+        f"[{text}] along the batch axis of {desc(rnn) if rnn else 'a batch'}: one sample, not one step",
+        c.source,
+        f"{shape_text(src.shape)} indexed at dim {dim} (B) gives "
+        f"{shape_text(c.outputs[0].shape) if c.outputs else '?'}{_returned(ctx)}",
+        f"this takes the last (or one) sample of the batch from every time step; the last time step is at dim {t_dim}"
+        if t_dim is not None
+        else "this takes a single sample out of the batch",
+        f"index dim {t_dim} instead (out[-1] for sequence-first, out[:, -1] for batch-first), or use h_n[-1]"
+        if t_dim is not None
+        else "index the time axis instead",
+        [c.id] + ([rnn.id] if rnn else []),
+    )
+
+
+# (c) an output with no batch axis while the inputs have one
+
+
+def _batchless_outputs(ctx: Context) -> list[Finding]:
+    """Report every model output that has a time axis but no batch axis, when the model has one."""
+    if ctx.axes is None or ctx.prov is None or not ctx.trace.calls or "B" not in ctx.axes.names.values():
+        return []
+    root = ctx.trace.calls[0].id
+    return [_batchless_finding(ctx, t) for i, t in enumerate(ctx.trace.outputs) if _lost_batch(ctx, root, i, t)]
+
+
+def _lost_batch(ctx: Context, root: str, i: int, t: TensorMeta) -> bool:
+    """Tell whether model output `i` (`t`) has two dims or more, one named T and none named B."""
+    if len(t.shape) < 2:
+        return False
+    named = [ctx.axis_of(root, "out", i, d) for d in range(len(t.shape))]
+    return "T" in named and "B" not in named
+
+
+def _batchless_finding(ctx: Context, t: TensorMeta) -> Finding:
+    """Report model output `t` as leading with the sequence where per-sample results lead with the batch."""
+    maker = ctx.index.made_by(t, inner=True)
+    return finding(
+        Severity.WARNING,
+        FindingCode.BATCH_TIME,
+        f"the output {shape_text(t.shape)} has a time axis but no batch axis",
+        maker.source if maker else None,
+        f"output {t.path} {shape_text(t.shape)}: no dim follows B",
+        "per-sample results lead with the batch; this output's leading axis follows the sequence length",
+        "check which axis was indexed or reduced on the way to the output",
+        [maker.id] if maker else [],
+    )
 
 
 def _returned(ctx: Context) -> str:
@@ -137,8 +181,8 @@ def _axis_word(name: str) -> str:
 
 
 def _is_recurrent_claim(ctx: Context, ev: object) -> bool:
-    c = ctx.index.by_id.get(getattr(ev, "call", ""))
-    return c is not None and c.kind == CallKind.MODULE and c.type in RECURRENT and c.config is not None
+    c = ctx.index.get(getattr(ev, "call", ""))
+    return c is not None and c.kind == CallKind.MODULE and c.type in RECURRENT_MODULES and c.config is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,7 +208,7 @@ def padding_read(ctx: Context) -> list[Finding]:
             continue
         src = c.inputs[0]
         pad = through(ctx, src, frozenset({"pad_packed_sequence"}), steps=2)
-        rnn = through(ctx, src, frozenset(RECURRENT), steps=3)
+        rnn = through(ctx, src, frozenset(RECURRENT_MODULES), steps=3)
         maker = pad or rnn
         if maker is None:
             continue
@@ -180,7 +224,7 @@ def padding_read(ctx: Context) -> list[Finding]:
                 found.append(
                     finding(
                         Severity.WARNING,
-                        "padding-read",
+                        FindingCode.PADDING_READ,
                         "the last position of a padded batch is padding for shorter sequences",
                         c.source,
                         f"{shape_text(src.shape)}[{text}] along T after pad_packed_sequence, with lengths that differ",
@@ -203,7 +247,7 @@ def padding_read(ctx: Context) -> list[Finding]:
                 found.append(
                     finding(
                         Severity.WARNING,
-                        "padding-read",
+                        FindingCode.PADDING_READ,
                         f"the last step of bidirectional {rnn_call.type} '{rnn_call.name}' keeps its "
                         "reverse half, which has seen one token",
                         c.source,
@@ -219,3 +263,6 @@ def padding_read(ctx: Context) -> list[Finding]:
                 )
                 break
     return found
+
+
+RULES = (batch_time, padding_read)

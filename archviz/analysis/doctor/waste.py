@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import re
 
-from ...kinds import Activation, CallKind, Severity
+from ...kinds import (
+    HEAD_MODULES,
+    LOGIT_LOSSES,
+    PROBABILITY_MODULES,
+    PROBABILITY_OPS,
+    REDUCE_OPS,
+    Activation,
+    CallKind,
+    FindingCode,
+    Severity,
+    saturation_bounds,
+)
 from ...record import Call, Finding, Source, Stats, shape_text
-from ..saturation import bounds, gate_spreads
 from .context import (
-    HEADS,
-    PROB_MODULES,
-    PROBABILITIES,
-    REDUCE,
     Context,
     constructor_line,
     desc,
@@ -22,9 +28,6 @@ from .context import (
 )
 
 _TRAINED_WITH = re.compile(r"(?:trained (?:with|on|using)|for|with)\s+(?:nn\.|F\.)?(\w+(?:Loss|_loss|entropy\w*))")
-_LOGIT_LOSSES = frozenset(
-    {"CrossEntropyLoss", "BCEWithLogitsLoss", "cross_entropy", "binary_cross_entropy_with_logits"}
-)
 
 
 def probabilities(ctx: Context) -> list[Finding]:
@@ -34,14 +37,14 @@ def probabilities(ctx: Context) -> list[Finding]:
         c = ctx.index.made_by(t, inner=True)
         if c is None:
             continue
-        kind = PROBABILITIES.get(c.name) if c.kind == CallKind.OP else PROB_MODULES.get(c.type)
+        kind = PROBABILITY_OPS.get(c.name) if c.kind == CallKind.OP else PROBABILITY_MODULES.get(c.type)
         if kind is None or not c.inputs:
             continue
         before = ctx.index.made_by(c.inputs[0])
-        if before is None or before.type not in HEADS:
+        if before is None or before.type not in HEAD_MODULES:
             continue
         stated = _TRAINED_WITH.search(text)  # the loss the model's file says it is trained with
-        wants_logits = stated is not None and stated[1] in _LOGIT_LOSSES
+        wants_logits = stated is not None and stated[1] in LOGIT_LOSSES
         if stated is not None:
             severity = Severity.WARNING if wants_logits else Severity.NOTE
         else:
@@ -51,7 +54,7 @@ def probabilities(ctx: Context) -> list[Finding]:
         found.append(
             finding(
                 severity,
-                "probabilities",
+                FindingCode.PROBABILITIES,
                 f"the model ends in {kind}: it returns {'log-' * (kind == 'log_softmax')}probabilities, not logits",
                 c.source,
                 f"{_output_name(t.path)} {shape_text(t.shape)} is {kind}({before.type} '{before.name}'){said}",
@@ -90,7 +93,7 @@ def dead_work(ctx: Context) -> list[Finding]:
         found.append(
             finding(
                 Severity.NOTE if used else Severity.WARNING,
-                "dead-module",
+                FindingCode.DEAD_MODULE,
                 f"module '{path}' is registered but never called",
                 constructor_line(ctx, path),
                 f"'{path}' ran in no call of this forward pass; its parent did",
@@ -105,7 +108,7 @@ def dead_work(ctx: Context) -> list[Finding]:
         found.append(
             finding(
                 Severity.NOTE if used else Severity.WARNING,
-                "dead-param",
+                FindingCode.DEAD_PARAM,
                 f"parameter '{name}' is never used",
                 constructor_line(ctx, name),
                 f"no op of this forward pass read '{name}'",
@@ -129,42 +132,64 @@ def _dead_results(ctx: Context) -> list[Finding]:
     """Calls in the user's code whose every output, at every run of that line, reaches nothing."""
     sites: dict[tuple[str, int, str], list[Call]] = {}
     for c in ctx.trace.calls:
-        if c.bookkeeping or not c.outputs or c.source is None or c.parent is None:
-            continue
-        parent = ctx.index.by_id.get(c.parent)
-        if parent is None or (c.source.function.split(".")[0] != parent.type and parent.parent is not None):
-            continue  # inside a torch module's own code
-        if c.kind == CallKind.OP and (c.name.endswith("_") or c.name.startswith("__i") or c.name == "__setitem__"):
-            continue  # in place: the write is the point
-        if all(not t.shape or t.dtype == "bool" for t in c.outputs):
-            continue  # a scalar or a mask read by Python (an `if`, an assert, a print)
-        sites.setdefault((c.source.file, c.source.line, c.name or c.type), []).append(c)
+        site = _result_site(ctx, c)
+        if site is not None:
+            sites.setdefault(site, []).append(c)
     found = []
-    for (_, _, _), calls in sites.items():
-        if any(any(ctx.index.used(t, c.id) for t in c.outputs) for c in calls):
-            continue
-        c = calls[0]
-        code = c.source.code if c.source else ""
-        if re.match(r"\s*(print|assert|log|logger|logging|warnings|self\.log)\b", code):
-            continue
-        found.append(
-            finding(
-                Severity.WARNING,
-                "dead-result",
-                f"the result of {desc(c)} is never used",
-                c.source,
-                f"{desc(c)} made {', '.join(shape_text(t.shape) for t in c.outputs[:3])}, read by nothing"
-                + (f" (in all {len(calls)} runs of this line)" if len(calls) > 1 else ""),
-                "the work is done and thrown away; usually a later line reads the old variable instead of this result",
-                (
-                    f"use the result (e.g. `x = self.{c.name}(x)`, then read x), or delete the call"
-                    if c.kind == CallKind.MODULE and c.name and "." not in c.name
-                    else "use the result (assign it and read that name later), or delete the call"
-                ),
-                [x.id for x in calls[:3]],
-            )
-        )
+    for calls in sites.values():
+        # a line in a loop is dead only when no run of it is read: the last step's result often goes unread
+        if not any(any(ctx.index.used(t, c.id) for t in c.outputs) for c in calls) and not _logs(calls[0]):
+            found.append(_dead_result(calls))
     return found
+
+
+def _result_site(ctx: Context, c: Call) -> tuple[str, int, str] | None:
+    """The (file, line, call name) whose results `c` adds to, or None when nothing need read them."""
+    source = c.source
+    if c.bookkeeping or not c.outputs or source is None or c.parent is None:
+        return None
+    parent = ctx.index.get(c.parent)
+    if parent is None or (source.function.split(".")[0] != parent.type and parent.parent is not None):
+        return None  # inside a torch module's own code
+    if _in_place(c) or _for_python(c):
+        return None
+    return (source.file, source.line, c.name or c.type)
+
+
+def _in_place(c: Call) -> bool:
+    """Tell whether `c` is an op that writes into a tensor: its write is the point, not its result."""
+    return c.kind == CallKind.OP and (c.name.endswith("_") or c.name.startswith("__i") or c.name == "__setitem__")
+
+
+def _for_python(c: Call) -> bool:
+    """Tell whether every output of `c` is a scalar or a mask, read by Python (an `if`, an assert, a print)."""
+    return all(not t.shape or t.dtype == "bool" for t in c.outputs)
+
+
+def _logs(c: Call) -> bool:
+    """Tell whether `c` runs on a line that prints, asserts or logs: what it computes is shown, not used."""
+    code = c.source.code if c.source else ""
+    return re.match(r"\s*(print|assert|log|logger|logging|warnings|self\.log)\b", code) is not None
+
+
+def _dead_result(calls: list[Call]) -> Finding:
+    """Report the results of `calls` (every run of one line) as never used."""
+    c = calls[0]
+    return finding(
+        Severity.WARNING,
+        FindingCode.DEAD_RESULT,
+        f"the result of {desc(c)} is never used",
+        c.source,
+        f"{desc(c)} made {', '.join(shape_text(t.shape) for t in c.outputs[:3])}, read by nothing"
+        + (f" (in all {len(calls)} runs of this line)" if len(calls) > 1 else ""),
+        "the work is done and thrown away; usually a later line reads the old variable instead of this result",
+        (
+            f"use the result (e.g. `x = self.{c.name}(x)`, then read x), or delete the call"
+            if c.kind == CallKind.MODULE and c.name and "." not in c.name
+            else "use the result (assign it and read that name later), or delete the call"
+        ),
+        [x.id for x in calls[:3]],
+    )
 
 
 def batch_mix(ctx: Context) -> list[Finding]:
@@ -183,7 +208,7 @@ def batch_mix(ctx: Context) -> list[Finding]:
             found.append(
                 finding(
                     Severity.WARNING,
-                    "batch-mix",
+                    FindingCode.BATCH_MIX,
                     f"{op} over the batch axis",
                     c.source,
                     f"{op}(dim={d}) on {shape_text(x.shape)}: dim {d} is B",
@@ -192,11 +217,11 @@ def batch_mix(ctx: Context) -> list[Finding]:
                     [c.id],
                 )
             )
-        elif op in REDUCE and c.outputs and any(ctx.index.used(t) for t in c.outputs) and _mixes_back(ctx, c):
+        elif op in REDUCE_OPS and c.outputs and any(ctx.index.used(t) for t in c.outputs) and _mixes_back(ctx, c):
             found.append(
                 finding(
                     Severity.WARNING,
-                    "batch-mix",
+                    FindingCode.BATCH_MIX,
                     f"{op} over the batch axis, used per sample",
                     c.source,
                     f"{op}(dim={d}) on {shape_text(x.shape)}: dim {d} is B, and the result is combined "
@@ -218,11 +243,11 @@ def _mixes_back(ctx: Context, c: Call) -> bool:
     for _ in range(6):
         after = []
         for t in frontier:
-            for reader_id in ctx.index.readers.get(t.tid, []):
+            for reader_id in ctx.index.readers(t.tid):
                 if reader_id in seen:
                     continue
                 seen.add(reader_id)
-                reader = ctx.index.by_id[reader_id]
+                reader = ctx.index.calls.call(reader_id)
                 others = [(i, x) for i, x in enumerate(reader.inputs) if x.tid != t.tid]
                 if any(ctx.axis_of(reader.id, "in", i, d) == "B" for i, x in others for d in range(len(x.shape))):
                     return True
@@ -242,9 +267,9 @@ SATURATED = 0.5  # a note when more than this fraction of a gate's values is bel
 def saturation(ctx: Context) -> list[Finding]:
     found = []
     for cell in ctx.trace.cells:
-        for gate, stats, cid in gate_spreads(ctx.trace, cell):
-            shown = ctx.index.by_id.get(cid)
-            f = _saturated(ctx, cell.path, gate, stats, cid, shown.source if shown else None)
+        for spread in cell.spreads:
+            shown = ctx.trace.index.get(spread.call)
+            f = _saturated(ctx, cell.path, spread.gate, spread.stats, spread.call, shown.source if shown else None)
             if f is not None:
                 found.append(f)
     return found
@@ -252,12 +277,12 @@ def saturation(ctx: Context) -> list[Finding]:
 
 def _saturated(ctx: Context, path: str, gate: str, stats: Stats, cid: str, source: Source | None) -> Finding | None:
     low, high = stats.low, stats.high
-    lo, hi = bounds(stats.kind)
+    lo, hi = saturation_bounds(stats.kind)
     if low + high <= SATURATED:
         return None
     return finding(
         Severity.NOTE,
-        "gate-saturation",
+        FindingCode.GATE_SATURATION,
         f"gate {gate} of '{path or 'the cell'}' is saturated on the example inputs",
         source,
         f"{low:.0%} of its {stats.count:,} values below {lo} and {high:.0%} above {hi} ({stats.kind})",
@@ -266,3 +291,6 @@ def _saturated(ctx: Context, path: str, gate: str, stats: Stats, cid: str, sourc
         "check it on real inputs; if it stays saturated, look at the scale of its inputs or its bias",
         [cid],
     )
+
+
+RULES = (probabilities, dead_work, batch_mix, saturation)

@@ -9,8 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ...analysis.loops import Rolling
-from ...record import Trace
+from ...record import Rolling, Trace
 from ...record.text import json_safe, printable
 from ...view.rolled import rolled_record
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...analysis.loops import Rolling
-from ...analysis.saturation import bounds, gate_spreads
-from ...kinds import CallKind, NodeKind
-from ...record import Call, Cell, Stats, TensorMeta, Trace, is_call_id, named_path, shape_text
+from ...kinds import CallKind, NodeKind, saturation_bounds
+from ...record import Call, Cell, Rolling, Stats, TensorMeta, Trace, call_number, is_call_id, named_path, shape_text
 from ...view.graph import Graph
 from ...view.labels import name_range
 
@@ -34,10 +32,10 @@ def _count(shape: tuple[int, ...]) -> int:
     return n
 
 
-def gate_rows(cell: Cell, trace: Trace | None = None) -> list[dict[str, str]]:
+def gate_rows(cell: Cell) -> list[dict[str, str]]:
     """A cell's gates, with the layer and direction they belong to (stacked and bidirectional modules), and
-    how saturated each gate was over the traced steps (given the trace)."""
-    spreads = {gate: stats for gate, stats, _ in gate_spreads(trace, cell)} if trace is not None else {}
+    how saturated each gate was over the traced steps."""
+    spreads = {s.gate: s.stats for s in cell.spreads}
     check = cell.check
     verdict = (
         "traced"
@@ -65,7 +63,7 @@ def _saturated(stats: Stats | None) -> str:
     """`2% < 0.01 · 5% > 0.99 of 960`: the saturated fractions of a gate's values, or `—`."""
     if stats is None or not stats.count:
         return "—"
-    lo, hi = bounds(stats.kind)
+    lo, hi = saturation_bounds(stats.kind)
     return f"{stats.low:.0%} < {lo} · {stats.high:.0%} > {hi} of {stats.count:,}"
 
 
@@ -86,7 +84,7 @@ def _panel(c: Call, trace: Trace, cells: list[Cell], repeat: int, origins: Origi
         "loop": repeat,
         "error": c.error or "",
         "notes": list(c.notes),
-        "gates": [dict(row, cell=cell.id) for cell in cells for row in gate_rows(cell, trace)],
+        "gates": [dict(row, cell=cell.id) for cell in cells for row in gate_rows(cell)],
         "findings": [f"{f.severity}: {f.title}" for f in trace.findings if c.id in f.calls],
         "cells": [cell.id for cell in cells],
     }
@@ -96,11 +94,21 @@ def _end_panel(kind: NodeKind, t: TensorMeta, shown: str) -> dict[str, Any]:
     """The panel of a model input or output box."""
     tensors = _tensors((t,))
     return {
-        "title": f"{kind} {shown}", "type": kind, "kind": kind,
-        "inputs": tensors if kind == NodeKind.OUTPUT else [], "outputs": tensors if kind == NodeKind.INPUT else [],
-        "params": [], "total_params": "0", "source": "", "loop": 1, "error": "", "notes": [], "gates": [], "cells": [],
+        "title": f"{kind} {shown}",
+        "type": kind,
+        "kind": kind,
+        "inputs": tensors if kind == NodeKind.OUTPUT else [],
+        "outputs": tensors if kind == NodeKind.INPUT else [],
+        "params": [],
+        "total_params": "0",
+        "source": "",
+        "loop": 1,
+        "error": "",
+        "notes": [],
+        "gates": [],
+        "cells": [],
         "findings": [],
-    }  # fmt: skip
+    }
 
 
 def by_call(trace: Trace) -> dict[str, list[Cell]]:
@@ -143,58 +151,85 @@ OPEN_ROWS = 300  # a tree with more rows than this opens folded below its top le
 
 def tree(trace: Trace, graph: Graph, rolling: Rolling) -> list[dict[str, Any]]:
     """The module tree, one row per module call drawn (loops and repeated layers once, ×N), in call order."""
-    places = dict(graph.places)
-    rep = rolling.rep
-    counts = {lp.id: lp.count for lp in rolling.loops}
-    repeats = {cid: lp for lp in rolling.loops if lp.repeat for cid in lp.steps[0]}
-    rows: list[dict[str, Any]] = []
-    by_id: dict[str, dict[str, Any]] = {}
-    row_of: dict[str, str] = {}  # module call -> the row that shows it
-    merged: dict[tuple[str, str, str], dict[str, Any]] = {}  # (parent row, module, box) -> its row
+    rows = _Rows(trace, graph, rolling)
     for c in trace.calls:
-        if c.kind != CallKind.MODULE or c.id not in places or rep.get(c.id, c.id) != c.id:
-            continue
+        if c.kind == CallKind.MODULE and c.id in rows.places and rolling.rep.get(c.id, c.id) == c.id:
+            rows.add(c)
+    return _folding(rows.rows)
+
+
+class _Rows:
+    """The tree's rows as they are found; a module called again inside one box is one row, ×N."""
+
+    def __init__(self, trace: Trace, graph: Graph, rolling: Rolling) -> None:
+        self.trace, self.rolling = trace, rolling
+        self.places = dict(graph.places)
+        self.counts = {lp.id: lp.count for lp in rolling.loops}
+        self.repeats = {cid: lp for lp in rolling.loops if lp.repeat for cid in lp.steps[0]}
+        self.rows: list[dict[str, Any]] = []
+        self.row_of: dict[str, str] = {}  # module call -> the row that shows it
+        self.merged: dict[tuple[str, str, str], dict[str, Any]] = {}  # (parent row, module, box) -> its row
+
+    def _parent_row(self, c: Call) -> str:
+        """The row of the nearest enclosing module drawn as a row ('' at the top)."""
         parent = c.parent
-        while parent is not None and parent not in row_of:  # the nearest module drawn as a row
-            parent = trace.call(parent).parent
-        parent = row_of.get(parent) if parent is not None else None
-        label, times = c.name or "(model)", 1
-        lp = repeats.get(c.id)
+        while parent is not None and parent not in self.row_of:
+            parent = self.trace.call(parent).parent
+        return self.row_of.get(parent, "") if parent is not None else ""
+
+    def _label(self, c: Call) -> tuple[str, int]:
+        """The row's path (`layers.0–11` for repeated layers) and how many times it ran."""
+        lp = self.repeats.get(c.id)
         if lp is not None:
-            modules = [trace.call(x).name for x in lp.steps[-1] if trace.call(x).kind == CallKind.MODULE]
-            label, times = name_range(c.name, modules[-1] if modules else c.name), lp.count
-        else:
-            step = rolling.time_step(c.id)
-            times = counts[step[0]] if step else 1
+            modules = [self.trace.call(x).name for x in lp.steps[-1] if self.trace.call(x).kind == CallKind.MODULE]
+            return name_range(c.name, modules[-1] if modules else c.name), lp.count
+        step = self.rolling.time_step(c.id)
+        return c.name or "(model)", self.counts[step[0]] if step else 1
+
+    def add(self, c: Call) -> None:
+        parent = self._parent_row(c)
+        label, times = self._label(c)
         inputs = ", ".join(shape_text(t.shape) for t in c.inputs[:4])
         outputs = ", ".join(shape_text(t.shape) for t in c.outputs[:4])
-        key = (parent or "", c.name, places[c.id])
-        same = merged.get(key) if places[c.id] != c.id else None
+        key = (parent, c.name, self.places[c.id])
+        same = self.merged.get(key) if self.places[c.id] != c.id else None
         if same is not None:  # called again inside a box drawn whole (a loop that does not roll): one row, ×N
             same["times"] += times
             same["inputs"] = _span(same["first_in"], inputs)
             same["outputs"] = _span(same["first_out"], outputs)
-            row_of[c.id] = same["id"]
-            continue
-        row_of[c.id] = c.id
-        rows.append(
-            {
-                "id": c.id, "element": places[c.id], "parent": parent or "", "path": label, "cls": c.type,
-                "times": times, "inputs": inputs, "outputs": outputs, "params": c.params,
-                "first_in": inputs, "first_out": outputs,
-            }
-        )  # fmt: skip
-        merged[key] = rows[-1]
+            self.row_of[c.id] = same["id"]
+            return
+        self.row_of[c.id] = c.id
+        row = {
+            "id": c.id,
+            "element": self.places[c.id],
+            "parent": parent,
+            "path": label,
+            "cls": c.type,
+            "times": times,
+            "inputs": inputs,
+            "outputs": outputs,
+            "params": c.params,
+            "first_in": inputs,
+            "first_out": outputs,
+        }
+        self.rows.append(row)
+        self.merged[key] = row
+
+
+def _folding(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row's depth, whether it has rows inside, and whether it opens unfolded and is shown: a big tree
+    opens with its top level unfolded."""
     children = {r["parent"] for r in rows}
     depth: dict[str, int] = {}
     big = len(rows) > OPEN_ROWS
-    shown: dict[str, bool] = {}
+    by_id: dict[str, dict[str, Any]] = {}
     for r in rows:
         depth[r["id"]] = depth.get(r["parent"], -1) + 1 if r["parent"] else 0
         r["depth"], r["has_kids"] = depth[r["id"]], r["id"] in children
-        r["open"] = not (big and r["depth"] >= 1)  # a big tree opens with its top level unfolded
-        r["shown"] = not r["parent"] or (shown[r["parent"]] and by_id[r["parent"]]["open"])
-        shown[r["id"]], by_id[r["id"]] = r["shown"], r
+        r["open"] = not (big and r["depth"] >= 1)
+        r["shown"] = not r["parent"] or (by_id[r["parent"]]["shown"] and by_id[r["parent"]]["open"])
+        by_id[r["id"]] = r
     return rows
 
 
@@ -202,10 +237,10 @@ def folded(rolling: Rolling) -> list[list[int]]:
     """Calls folded onto a first step, as runs [first index, last index, offset to the call drawn]:
     call i in such a run is drawn as call i − offset (a URL hash to it selects that one)."""
     runs: list[list[int]] = []
-    for cid, target in sorted(rolling.rep.items(), key=lambda item: int(item[0][5:])):
+    for cid, target in sorted(rolling.rep.items(), key=lambda item: call_number(item[0])):
         if cid == target:
             continue
-        i, offset = int(cid[5:]), int(cid[5:]) - int(target[5:])
+        i, offset = call_number(cid), call_number(cid) - call_number(target)
         if runs and runs[-1][1] == i - 1 and runs[-1][2] == offset:
             runs[-1][1] = i
         else:

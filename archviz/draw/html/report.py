@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ...record import Trace
+from ...record import Rolling, Trace
 from ...record.text import printable
 from ...view.graph import Graph
 from ..palette import dark_overrides
@@ -44,6 +44,7 @@ def render_report(
     graph: Graph,
     stem: str,
     svgs: dict[str, str],
+    rolling: Rolling,
     notes: list[str] | None = None,
     axes: str = "",
     origins: dict[tuple[str, str, int], tuple[str, ...]] | None = None,
@@ -55,11 +56,12 @@ def render_report(
         graph: the main view graph.
         stem: file stem; drill-in SVGs are looked up in `svgs` by their file names (`view.names`).
         svgs: rendered SVG text by file stem (main diagram under `stem`).
+        rolling: the record's loops (the analysis's), for the module tree and the embedded rolled record.
         notes: warnings to show (auto-collapse).
         axes, origins: the doctor's axis names and where each size of each tensor comes from.
     """
     env = _env()
-    vm = view_model(trace, graph, stem, svgs, notes or [], axes, origins or {})
+    vm = view_model(trace, rolling, graph, stem, svgs, notes or [], axes, origins or {})
     script = (templates_dir() / "report.js").read_text(encoding="utf-8")
     style = (templates_dir() / "report.css").read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")

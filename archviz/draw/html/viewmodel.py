@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from typing import Any
 
 from markupsafe import Markup
 
-from ...analysis.loops import rolling_for
-from ...analysis.saturation import gate_spreads
 from ...kinds import Activation, CallKind, MetaKey, Severity, Switch
-from ...record import Stats, Trace, named_path, shape_text
+from ...record import Rolling, Stats, Trace, named_path, shape_text
 from ...version import __version__
 from ...view import names
 from ...view.graph import Graph
@@ -45,9 +42,11 @@ def _tensors(trace: Trace, which: str) -> list[dict[str, str]]:
 
 def _totals(trainable: int, frozen: int, size: int) -> dict[str, str]:
     return {
-        "total": f"{trainable + frozen:,}", "trainable": f"{trainable:,}", "frozen": f"{frozen:,}",
+        "total": f"{trainable + frozen:,}",
+        "trainable": f"{trainable:,}",
+        "frozen": f"{frozen:,}",
         "size": size_text(size),
-    }  # fmt: skip
+    }
 
 
 def _param_totals(trace: Trace) -> dict[str, str]:
@@ -99,8 +98,8 @@ def cell_sections(trace: Trace, graph: Graph, stem: str, svgs: dict[str, str]) -
                 "title": gates.cell_title(cell),
                 "element": places.get(cell.call, cell.call),
                 "svg": inline_svg(svgs[name], cell.id) if name in svgs else Markup(""),
-                "gates": gate_rows(cell, trace),
-                "hists": {gate: histogram(stats) for gate, stats, _ in gate_spreads(trace, cell)},
+                "gates": gate_rows(cell),
+                "hists": {s.gate: histogram(s.stats) for s in cell.spreads},
                 "notes": list(cell.notes),
                 "verified": bool(cell.check and cell.check.verified),
                 "custom": cell.custom,
@@ -139,11 +138,17 @@ def doctor_section(trace: Trace, graph: Graph) -> tuple[list[dict[str, str]], di
         elements = [places.get(c, c) for c in f.calls if places.get(c, c)]
         findings.append(
             {
-                "severity": str(f.severity), "code": f.code, "title": f.title, "where": f.where,
-                "line": f.source.code if f.source else "", "seen": f.seen, "why": f.why, "fix": f.fix,
+                "severity": str(f.severity),
+                "code": f.code,
+                "title": f.title,
+                "where": f.where,
+                "line": f.source.code if f.source else "",
+                "seen": f.seen,
+                "why": f.why,
+                "fix": f.fix,
                 "element": elements[0] if elements else "",
             }
-        )  # fmt: skip
+        )
         for e in dict.fromkeys(elements):
             badge = badges.setdefault(e, {"severity": str(f.severity), "titles": []})
             if order[str(f.severity)] < order[badge["severity"]]:
@@ -172,6 +177,7 @@ def _traced(meta: dict[str, str]) -> str:
 
 def view_model(
     trace: Trace,
+    rolling: Rolling,
     graph: Graph,
     stem: str,
     svgs: dict[str, str],
@@ -181,7 +187,6 @@ def view_model(
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data (strings, numbers, lists, dicts, Markup).
     `axes` says how the doctor named the input axes (`B = 3 (…); T = 5 (…)`)."""
-    rolling = rolling_for(trace, all_ops=False)
     cells = cell_sections(trace, graph, stem, svgs)
     warnings = list(notes)
     warnings += [f"{c['title']}: {' '.join(c['notes'])}" for c in cells if not c["custom"] and not c["verified"]]
@@ -199,7 +204,6 @@ def view_model(
         "outputs": _tensors(trace, "outputs"),
         "archviz_version": __version__,
         "torch_version": meta.get("torch", "?"),
-        "date": _dt.date.today().isoformat(),
         "traced": _traced(meta),
         "svg": inline_svg(svgs.get(stem, "")),
         "tree": tree(trace, graph, rolling),

@@ -1,0 +1,40 @@
+"""Hugging Face BertModel with attn_implementation="eager": the explicit softmax(QKᵀ)·V path with attention dropout.
+
+Layout: batch-first. Inputs (keywords) input_ids [B=3, T=12], attention_mask [B, T] (the second
+sequence ends in 4 padding positions), token_type_ids [B, T]; output last_hidden_state [B, T, 64],
+pooler_output [B, 64].
+"""
+
+from __future__ import annotations
+
+import _torchvision_shim  # noqa: F401  (before transformers, which imports torchvision)
+import torch
+from torch import Tensor, nn
+from transformers import BertConfig, BertModel
+
+
+def build_model() -> nn.Module:
+    config = BertConfig(
+        vocab_size=100,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=128,
+        max_position_embeddings=64,
+        attn_implementation="eager",
+    )
+    return BertModel(config).eval()
+
+
+def example_inputs() -> dict[str, Tensor]:
+    torch.manual_seed(0)
+    input_ids = torch.randint(1, 100, (3, 12))
+    attention_mask = torch.ones(3, 12, dtype=torch.long)
+    attention_mask[1, 8:] = 0
+    token_type_ids = torch.zeros(3, 12, dtype=torch.long)
+    token_type_ids[:, 7:] = 1
+    return {
+        "input_ids": input_ids.masked_fill(attention_mask == 0, 0),
+        "attention_mask": attention_mask,
+        "token_type_ids": token_type_ids * attention_mask,
+    }

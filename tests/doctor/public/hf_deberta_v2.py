@@ -1,0 +1,44 @@
+"""Hugging Face DebertaV2Model: disentangled attention with relative position buckets.
+
+Layout: batch-first. Inputs (keywords) input_ids [B=3, T=12], attention_mask [B, T],
+token_type_ids [B, T]; output BaseModelOutput: last_hidden_state [B, T, 64].
+"""
+
+from __future__ import annotations
+
+import _torchvision_shim  # noqa: F401  (before transformers, which imports torchvision)
+import torch
+from torch import Tensor, nn
+from transformers import DebertaV2Config, DebertaV2Model
+
+
+def build_model() -> nn.Module:
+    config = DebertaV2Config(
+        vocab_size=100,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=128,
+        max_position_embeddings=64,
+        relative_attention=True,
+        position_buckets=16,
+        max_relative_positions=-1,
+        pos_att_type=["p2c", "c2p"],
+        position_biased_input=False,
+        type_vocab_size=2,
+    )
+    return DebertaV2Model(config).eval()
+
+
+def example_inputs() -> dict[str, Tensor]:
+    torch.manual_seed(0)
+    input_ids = torch.randint(1, 100, (3, 12))
+    attention_mask = torch.ones(3, 12, dtype=torch.long)
+    attention_mask[1, 8:] = 0
+    token_type_ids = torch.zeros(3, 12, dtype=torch.long)
+    token_type_ids[:, 7:] = 1
+    return {
+        "input_ids": input_ids.masked_fill(attention_mask == 0, 0),
+        "attention_mask": attention_mask,
+        "token_type_ids": token_type_ids * attention_mask,
+    }
