@@ -45,9 +45,14 @@ class RecordError(ArchvizError, ValueError):
     """A JSON record archviz cannot read (another schema version, malformed data)."""
 
 
-class Timeout(Exception):
+class Timeout(BaseException):
     """Raised inside the user's code when `--timeout` runs out; not an ArchvizError: it travels through
-    the model's own frames like any exception it raises, so the tracer records where it stopped."""
+    the model's own frames like any exception it raises, so the tracer records where it stopped. A
+    BaseException, so that a model's own `except Exception:` (a retry loop) does not swallow it."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it unwinds as Ctrl-C does: hooks off, temp files gone."""
 
 
 def text_of(exc: BaseException) -> str:

@@ -2,8 +2,10 @@
 
 Two kinds: a **loop over time** runs the same calls of the same modules from the same source sites
 again (`for t in range(T): h = cell(x[t], h)`; a site is the instruction and the calls that led to it,
-`record.Source.site`); a **repeat** runs sibling modules of the same structure from the same call site,
-each feeding the next (`for layer in self.layers: x = layer(x)`).
+`record.Source.site`); a **repeat** runs sibling modules of the same structure, each feeding the next:
+numbered layers from one call site (`for layer in self.layers: x = layer(x)`), or — whatever their
+names and lines — layers whose sub-traces are identical: module types, op sequence and sites, every
+shape and every parameter shape (`encoder_layer_0 … encoder_layer_11`, `block_a; block_b; …`).
 Steps are aligned call by call in execution order, so two different ops of one step (the z and
 the r sigmoid of a GRU) stay two calls; only the same position in two steps is merged.
 """
@@ -41,12 +43,14 @@ def find_loops(trace: Trace, significant: Callable[[Call], bool], repeats: bool 
         if significant(c):
             kids.setdefault(c.parent, []).append(c)
     sig = _signatures(trace, kids)
-    shape = _signatures(trace, kids, by_structure=True) if repeats else {}
+    numbered = _signatures(trace, kids, by_structure=True) if repeats else {}
+    same = _identical(trace, kids) if repeats else {}
     found: _Found = []
     for parent, children in kids.items():
         covered = _time_loops(trace, parent, children, sig, found)
-        if shape:
-            _repeats(trace, parent, children, shape, covered, found)
+        if repeats:
+            covered |= _repeats(trace, parent, children, numbered, covered, found)
+            _repeats(trace, parent, children, same, covered, found, strict=True)
     return _fold(trace, kids, found)
 
 
@@ -66,16 +70,34 @@ def _time_loops(trace: Trace, parent: str | None, children: list[Call], sig: dic
 
 
 def _repeats(
-    trace: Trace, parent: str | None, children: list[Call], shape: dict[str, int], covered: set[int], found: _Found
-) -> None:
-    """Add the runs of sibling layers of one structure among `children` (outside `covered`) to `found`."""
+    trace: Trace,
+    parent: str | None,
+    children: list[Call],
+    shape: dict[str, int],
+    covered: set[int],
+    found: _Found,
+    strict: bool = False,
+) -> set[int]:
+    """Add the runs of sibling layers of one structure among `children` (outside `covered`) to `found`;
+    the positions they cover. `strict` runs (identical sub-traces, any names) from two or more lines
+    need three layers: two same-shaped layers on two lines (`fc1`, `fc2`) are two roles, not a stack."""
     seq = [shape[c.id] if i not in covered else -1 - i for i, c in enumerate(children)]
+    taken: set[int] = set()
     for start, period, count in _runs(seq):
         steps = [children[start + k * period : start + (k + 1) * period] for k in range(count)]
+        if strict and count < 3 and len({_site(s[0]) for s in steps}) > 1:
+            continue
         layers = _layers(steps) and not _only_rounds(steps[0], trace.index)
         state = _state(trace.index, steps) if layers else None
         if state is not None:
             found.append((Loop("", parent, tuple(tuple(c.id for c in s) for s in steps), state, True), steps))
+            taken.update(range(start, start + period * count))
+    return taken
+
+
+def _site(c: Call) -> tuple[str, str | int] | None:
+    """Where a call was made: its file and site (its line, in records without sites)."""
+    return (c.source.file, c.source.site or c.source.line) if c.source is not None else None
 
 
 def _fold(trace: Trace, kids: dict[str | None, list[Call]], found: _Found) -> Rolling:
@@ -148,7 +170,7 @@ def _signatures(trace: Trace, kids: dict[str | None, list[Call]], by_structure: 
     # Interned, not hashed: equal subtrees get equal numbers in every process (no PYTHONHASHSEED luck).
     numbers: dict[tuple[object, ...], int] = {}
     for c in reversed(trace.calls):  # children come after parents in execution order
-        where = (c.source.file, c.source.site or c.source.line) if c.source is not None else None
+        where = _site(c)
         name = c.name if c.kind == CallKind.MODULE else c.type
         if by_structure and c.kind == CallKind.MODULE:
             name = ".".join("#" if part.isdigit() else part for part in name.split(".")) + "/" + c.type
@@ -156,6 +178,28 @@ def _signatures(trace: Trace, kids: dict[str | None, list[Call]], by_structure: 
         key = (own, tuple(sig[k.id] for k in kids.get(c.id, ())))
         sig[c.id] = numbers.setdefault(key, len(numbers))
     return sig
+
+
+def _identical(trace: Trace, kids: dict[str | None, list[Call]]) -> dict[str, int]:
+    """Number each call by its significant sub-trace with names left out: equal numbers for calls whose
+    module types, op sequence and sites, tensor shapes and dtypes, and parameter shapes are all equal.
+
+    Inside a call every site counts (the ops and layers of one class's `forward`); the call's own site
+    does not, so that layers called one per line (`x = self.block_a(x)`, `x = self.block_b(x)`) compare
+    equal. Non-tensor arguments are left out: layers that differ only in one (a dilation) fold, and the
+    view says what differs.
+    """
+    sig: dict[str, int] = {}
+    body: dict[str, int] = {}
+    numbers: dict[tuple[object, ...], int] = {}
+    for c in reversed(trace.calls):
+        tensors = tuple((t.shape, t.dtype) for t in (*c.inputs, *c.outputs))
+        params = tuple((p.name, p.shape, p.dtype) for p in c.param_list)
+        inner = tuple(sig[k.id] for k in kids.get(c.id, ()))
+        own = (c.kind, c.type, len(c.inputs), tensors, params, c.bookkeeping)
+        body[c.id] = numbers.setdefault((own, None, inner), len(numbers))
+        sig[c.id] = numbers.setdefault((own, _site(c), inner), len(numbers))
+    return body
 
 
 def _runs(seq: list[int]) -> list[tuple[int, int, int]]:

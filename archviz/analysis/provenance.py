@@ -103,7 +103,9 @@ def call_keys(trace: Trace, table: dict[tuple[object, ...], int]) -> list[int]:
     keys: list[int] = []
     for c in trace.calls:
         parent = own.get(c.parent, -1) if c.parent is not None else -1
-        src = c.source
+        # the root call's own line is where it was called from: a script's line for its traced call, none
+        # when archviz calls the model again; what it is and what runs inside it is what matches
+        src = c.source if c.parent is not None else None
         # the kind is left out: the type tells it (a class name or a qualified op name), and a
         # StrEnum hashes in Python, which made keying a third of the whole inference
         sig = (parent, c.name, c.type, src.file if src else "", src.line if src else 0)

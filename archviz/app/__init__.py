@@ -12,7 +12,7 @@ from .options import LoadOptions, Options, parse_formats
 from .pipeline import Dims, FolderSink, MemorySink, with_gates
 from .run import Result, Source, run
 from .summary import summary_table
-from .tracing import Live, Target, check_path, settle_process, trace_file, trace_live
+from .tracing import Live, Target, check_path, request_stop, settle_process, stop_requested, trace_file, trace_live
 
 __all__ = [
     "Checked",
@@ -30,9 +30,11 @@ __all__ = [
     "failure_message",
     "no_output_message",
     "parse_formats",
+    "request_stop",
     "run",
     "safe_stem",
     "settle_process",
+    "stop_requested",
     "summary_table",
     "trace_file",
     "trace_live",

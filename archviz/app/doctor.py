@@ -21,8 +21,8 @@ from ..analysis.doctor import Facts, diagnose
 from ..analysis.provenance import Provenance, provenance
 from ..errors import ArchvizError, UsageError
 from ..kinds import Severity
-from ..record import Trace, named_path
-from . import experiments
+from ..record import Trace
+from . import experiments, findings
 from .options import Options
 from .pipeline import Dims
 from .sources import local_sources
@@ -149,36 +149,14 @@ def hint(examined: Examined, path: str) -> str | None:
 
 
 def text(examined: Examined) -> str:
-    """The doctor's findings for the terminal: most severe first, each with file:line, what was seen,
-    why it is probably a bug and the likely fix; then the axes and what the experiments could not do."""
-    lines = []
-    for f in examined.trace.findings:
-        lines.append(f"{f.where or examined.trace.source_file or 'model'}: {f.severity} [{f.code}] {f.title}")
-        if f.source is not None and f.source.code:
-            lines.append(f"    {f.source.line} | {f.source.code}")
-        lines += [f"    seen: {f.seen}", f"    why:  {f.why}", f"    fix:  {f.fix}", ""]
-    if not examined.trace.findings:
-        lines += ["no findings: every size checked agrees with what the modules expect", ""]
-    if examined.axes is not None and examined.provenance is not None:
-        lines.append("axes: " + axes_text(examined))
-    lines += [f"note: {n}" for n in examined.notes]
-    return "\n".join(lines).rstrip() + "\n"
+    """The doctor's findings for the terminal (`findings.text`: every finding, no selection)."""
+    return findings.text(findings.report(examined))
 
 
 def axes_text(examined: Examined) -> str:
-    """`B = 3 (x dim 1: nn.LSTM 'lstm'), T = 5 (x dim 0: nn.LSTM 'lstm')`."""
+    """`B = 3 (x dim 1: nn.LSTM 'lstm'), T = 5 (x dim 0: nn.LSTM 'lstm')` (`findings.axes_text`)."""
     assert examined.axes is not None and examined.provenance is not None
-    arg_names = examined.trace.calls[0].arg_names if examined.trace.calls else ()
-    parts = []
-    for exp in examined.provenance.groups:
-        name = examined.axes.names.get(exp.group)
-        if name is None:
-            continue
-        evidence = examined.axes.evidence.get(exp.group, ())
-        why = f": {evidence[0].text}" if evidence else ""
-        where = ", ".join(f"{named_path(p, arg_names)} dim {d}" for p, d in exp.members[:2])
-        parts.append(f"{name} = {exp.size} ({where}{why})")
-    return "; ".join(parts) or "none named"
+    return findings.axes_text(examined.trace, examined.provenance, examined.axes)
 
 
 @dataclass

@@ -59,15 +59,28 @@ class _Search:
         self.stopped = self.stopped or trial.error == STOPPED
         return trial
 
-    def axis(self, first: Any) -> tuple[tuple[tuple[str, int], ...], Trial]:
-        """The smallest set of same-sized dims, `first` among them, that the model accepts grown; and the
-        run that showed it (a failing one when none does: the axis is fixed)."""
+    def axis(self, first: Any) -> tuple[tuple[tuple[str, int], ...], Trial, int | None]:
+        """The smallest set of same-sized dims, `first` among them, that the model accepts grown; the run
+        that showed it (a failing one when none does: the axis is fixed); and the axis found before that
+        it joins, if any (targets whose batch must follow the inputs' batch, found first)."""
         n = first.size
         alone = self.run(first.members, n + 1, n)
         if self.stopped or (not alone.error and self._reaches_outputs(alone)):
-            return first.members, alone
+            return first.members, alone, None
         # It failed alone, or ran but its growth reached no output (the model dropped it: a batch of
         # token ids grown without its `lengths` loses the new sample in pack_padded_sequence).
+        for k, exp in enumerate(self.done):
+            if exp.size == n and any(not t.error for t in exp.trials):
+                members = tuple(sorted({*first.members, *exp.members}, key=self._order))
+                trial = self.run(members, n + 1, n)
+                if self.stopped or (not trial.error and (alone.error or self._reaches_outputs(trial))):
+                    return members, trial, k
+        members, trial = self._with_partners(first, alone)
+        return members, trial, None
+
+    def _with_partners(self, first: Any, alone: Trial) -> tuple[tuple[tuple[str, int], ...], Trial]:
+        """`first` grown with untaken dims of its size: one at a time, then all of them, then every one."""
+        n = first.size
         partners = self._partners(first)
         seen = {first.members}
         for tried in [*([p] for p in partners[:_PAIRS]), partners, self._same_size(first)]:
@@ -116,10 +129,11 @@ def experiments(target: Target, timeout: float | None = None) -> tuple[list[Expe
     if target.trace.failure is not None and target.trace.failure.exc_type == Timeout.__name__:
         return [], ["the forward pass was stopped by --timeout: it was not run again to trace sizes back"]
     search = _Search(target, timeout, perturb.input_dims(live.args, live.kwargs))
+    fixed: dict[str, str] = {}
     for first in search.dims:
         if first.members[0] in search.taken:
             continue
-        members, trial = search.axis(first)
+        members, trial, joins = search.axis(first)
         if search.stopped:
             break
         search.taken.update(members)
@@ -128,11 +142,16 @@ def experiments(target: Target, timeout: float | None = None) -> tuple[list[Expe
             trials.append(search.run(members, trial_sizes(first.size)[1], first.size))
         if search.stopped:
             break
-        exp = Experiment(f"g{len(search.done)}", first.size, members, tuple(trials))
-        search.done.append(exp)
-        fixed = _fixed_note(target.trace, exp)
-        if fixed:
-            search.notes.append(fixed)
+        group = search.done[joins].group if joins is not None else f"g{len(search.done)}"
+        exp = Experiment(group, first.size, members, tuple(trials))
+        if joins is not None:
+            search.done[joins] = exp
+        else:
+            search.done.append(exp)
+        note = _fixed_note(target.trace, exp)
+        if note:
+            fixed[group] = note
+    search.notes[:0] = [fixed[e.group] for e in search.done if e.group in fixed]
     if search.stopped:
         search.notes.append(
             f"--timeout stopped the doctor's runs after {len(search.done)} input axes: sizes traced back from those"

@@ -48,6 +48,17 @@ def remove_stale(folder: str, now: float | None = None) -> list[str]:
     return removed
 
 
+def _mode_for(path: str) -> int:
+    """The mode a written file gets: the file's own when it is replaced (a 0600 file stays private), else
+    what a new file gets under the process's umask (0644 under the usual 022, 0600 under 077)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0o022)  # read it the only way there is: set and put back
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomic(path: str, data: bytes | str) -> str:
     """Write `data` to `path` so that a reader sees the old file or the whole new one, never half."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -61,7 +72,7 @@ def write_atomic(path: str, data: bytes | str) -> str:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException as exc:
         try:

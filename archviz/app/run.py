@@ -25,7 +25,7 @@ from ..view.names import safe_stem
 from . import doctor as doctoring
 from .options import Options
 from .pipeline import Dims, MemorySink, Sink, Stage, no_stage, with_gates, write
-from .tracing import Live, Target, trace_file, trace_live
+from .tracing import Live, Target, caught_notes, check_stop, trace_file, trace_live
 
 
 @dataclass(frozen=True)
@@ -94,17 +94,19 @@ def run(source: Source, options: Options, sink: Sink | None = None, stage: Stage
     """
     with stage("tracing"):
         target = _traced(source, options)
+    check_stop()  # SIGTERM while the model ran, whatever its code caught: nothing is written
     with stage("finding gates and loops"):
         rolling = rolling_for(target.trace)
         if not target.trace.cells:
             target.trace = with_gates(target.trace, options, rolling)  # `--gates` paths checked and opened
     with stage("checking sizes"):
         checked = _doctor(source, target, options)
+    check_stop()
     trace = public_paths(checked.trace, target.path)
     stem = safe_stem(options.name or target.stem)
-    notes: list[str] = []
+    notes = caught_notes()
     if options.formats:
-        notes = write(trace, rolling, stem, options, sink or MemorySink(), stage, checked.dims or Dims())
+        notes += write(trace, rolling, stem, options, sink or MemorySink(), stage, checked.dims or Dims())
     return Result(trace, stem, notes, checked.hint, checked.failed, target.exception, checked.examined, target.path)
 
 

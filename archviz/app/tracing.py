@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..errors import LoadError, NoInputsError, Timeout, UsageError
+from ..errors import LoadError, NoInputsError, Terminated, Timeout, UsageError
 from ..record import Trace
 from ..view.names import file_stem, safe_stem
 from .options import LoadOptions
@@ -110,14 +110,12 @@ def trace_file(path: str | os.PathLike[str], load: LoadOptions | None = None, **
     if load.timeout:
         from .. import capture  # noqa: F401 - torch imported before the clock starts: it is archviz's time
         from ..load import loader  # noqa: F401
-    with userfile.user_path(path), process_kept(), time_limit(load.timeout):
-        no_model = None
-        if not load.script:
-            traced = _model_mode(request)
-            if isinstance(traced, Trace):
-                return _target(request, traced, stem)
-            no_model = traced
-        return _target(request, _script_mode(request, no_model), stem)
+    with userfile.user_path(path), process_kept(), time_limit(load.timeout) as limit:
+        traced = _model_mode(request) if not load.script else None
+        if not isinstance(traced, Trace):
+            traced = _script_mode(request, traced)  # the file defines no model: the call its script makes
+    limit.caught(traced)
+    return _target(request, traced, stem)
 
 
 def _target(request: _Request, trace: Trace, stem: str) -> Target:
@@ -143,16 +141,64 @@ def _library() -> tuple[str, ...]:
     )
 
 
+RETRY_S = 1.0  # after a stop the model's code caught, the next one comes this much later
+CAUGHT_LIMIT = 3  # stops the model's code may catch before archviz ends the process itself
+STOPPED_EXIT = 124  # the exit status then, as `timeout(1)` gives
+_STOP = threading.Event()  # SIGTERM arrived: whatever the model caught, nothing more is written
+_CAUGHT: list[str] = []  # what the model's code caught and ran on after (said in the notes)
+
+
+def request_stop() -> None:
+    """SIGTERM arrived: `check_stop` raises from now on, wherever archviz is."""
+    _STOP.set()
+
+
+def stop_requested() -> bool:
+    """Whether SIGTERM arrived."""
+    return _STOP.is_set()
+
+
+def check_stop() -> None:
+    """Raise `Terminated` when SIGTERM arrived, even if the model's code caught the one raised in it."""
+    if _STOP.is_set():
+        raise Terminated()
+
+
+def caught_notes() -> list[str]:
+    """What the model's code caught of archviz's stops and ran on after (taken: said once)."""
+    notes, _CAUGHT[:] = list(_CAUGHT), []
+    return notes
+
+
+@dataclass
+class Limit:
+    """How often a time limit fired (a stop the model's code caught fires again)."""
+
+    seconds: float | None = None
+    fired: int = 0
+
+    def caught(self, trace: Trace) -> None:
+        """After a pass that fired and yet finished: the model's code caught the stop; say so."""
+        if self.fired and trace.failure is None:
+            _CAUGHT.append(
+                f"--timeout {self.seconds:g} s: the model's code caught archviz's stop ({self.fired}×) and ran on "
+                "to the end; what it did is drawn whole"
+            )
+
+
 @contextlib.contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
+def time_limit(seconds: float | None) -> Iterator[Limit]:
     """Raise `Timeout` in the model's code once `seconds` have passed (SIGALRM; main thread only).
 
     The exception is raised only where the user's code runs: if the alarm arrives while archviz's own
     hooks are at work (a frame of archviz's package before any user frame), it is put off by 10 ms, so
-    the record is never left half-written.
+    the record is never left half-written. The limit holds whatever the model catches: `Timeout` is no
+    `Exception`, and while the code runs on, it is raised again every `RETRY_S`; after `CAUGHT_LIMIT`
+    stops caught, archviz ends the process itself (status `STOPPED_EXIT`) and says so.
     """
+    limit = Limit(seconds)
     if not seconds:
-        yield
+        yield limit
         return
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         raise UsageError("--timeout needs a platform with SIGALRM and archviz running in the main thread.")
@@ -166,15 +212,25 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         if f is not None and f.f_code.co_filename.startswith(_PACKAGE):
             signal.setitimer(signal.ITIMER_REAL, 0.01)  # inside archviz: try again in a moment
             return
+        limit.fired += 1
+        if limit.fired > CAUGHT_LIMIT:
+            _end_process(f"--timeout {seconds:g} s: the model's code caught the stop {CAUGHT_LIMIT} times and ran on")
+        signal.setitimer(signal.ITIMER_REAL, RETRY_S)  # if this one is caught, the next comes
         raise Timeout(f"stopped after {seconds:g} s (--timeout)")
 
     before = signal.signal(signal.SIGALRM, fire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield limit
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before)
+
+
+def _end_process(why: str) -> None:
+    """End the process now: the model's code will not let a Python exception stop it."""
+    os.write(2, f"archviz: {why}; archviz ended the process (nothing more was written).\n".encode())
+    os._exit(STOPPED_EXIT)
 
 
 @contextlib.contextmanager
@@ -192,9 +248,10 @@ def process_kept() -> Iterator[None]:
         sys.stdout, sys.stderr = (_usable(s, fd) for s, fd in zip(streams, (1, 2), strict=True))
 
 
-def _usable(stream: TextIO, fd: int) -> TextIO:
-    """`stream`, or a new writer on the same file descriptor when the model closed it."""
-    if stream is not None and not stream.closed:
+def _usable(stream: TextIO | None, fd: int) -> TextIO | None:
+    """`stream`, or a new writer on the same file descriptor when the model closed it. A stream that was
+    None before the model ran (the shell closed it: `>&-`) stays None, for the CLI to say so."""
+    if stream is None or not stream.closed:
         return stream
     try:
         return io.TextIOWrapper(open(os.dup(fd), "wb"), encoding="utf-8", errors="replace", line_buffering=True)
@@ -220,6 +277,8 @@ def _model_mode(r: _Request) -> Trace | NoModel:
         except LoadError as exc:
             load_error = exc
             during_import.failed(exc.__cause__)  # a call the file's top level made: where it raised
+    if during_import.called is not None:  # its module and arguments: the doctor runs it again, grown
+        r.kept.append(Live(during_import.called[0], during_import.called[1], {}))
     if load_error is not None:
         if during_import.trace is not None and during_import.trace.failure is not None:
             _raised(r, load_error.__cause__)
@@ -230,8 +289,6 @@ def _model_mode(r: _Request) -> Trace | NoModel:
         if during_import.trace is not None and isinstance(done, SystemExit) and done.code in (None, 0):
             return during_import.trace  # a script that ends with sys.exit(0) after its model call
         raise load_error
-    if during_import.called is not None:
-        r.kept.append(Live(during_import.called[0], during_import.called[1], {}))
     if isinstance(found, loader.Loaded):
         r.kept.append(Live(found.model, found.args, found.kwargs, found.namespace))
         traced = capture.run_model(

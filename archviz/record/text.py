@@ -18,8 +18,14 @@ ELLIPSIS = "…"
 # and the two-character escapes. They carry no text, so they are removed.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\^_])")
 # What no output may carry: C0 controls but newline and tab, DEL, C1 controls, lone surrogates (not
-# encodable as UTF-8) and U+FFFE/U+FFFF (not XML characters). Each is shown as its Python escape.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# encodable as UTF-8), U+FFFE/U+FFFF (not XML characters), and the invisible format characters that
+# change how text around them reads: bidi overrides and isolates (U+202A–202E, U+2066–2069, U+200E/F,
+# U+061C: right-to-left spoofing), zero-width spaces and joiners (U+200B–200D, U+2060–2064, U+FEFF,
+# U+180E), line and paragraph separators (U+2028/2029). Each is shown as its Python escape.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2069\ufeff]"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

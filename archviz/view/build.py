@@ -6,6 +6,7 @@ that the renderers draw without looking at the Trace's structure again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from ..analysis.loops import rolling_for
@@ -22,14 +23,20 @@ from ..kinds import (
 from ..record import NO_LOOPS, Call, Loop, Rolling, TensorMeta, Trace, is_call_id, named_path
 from . import groups, stacks, stubs
 from .boxes import Boxes
+from .focus import focused
 from .graph import Cluster, Edge, Graph, Node, View
-from .labels import edge_label, repeat_label, tensor_lines
+from .labels import edge_label, tensor_lines
 from .opened import opened
+from .passthrough import passes_through
+from .repeats import repeat_label
 
 
-def _significant(view: View) -> Callable[[Call], bool]:
+def _significant(trace: Trace, view: View) -> Callable[[Call], bool]:
+    """What the view draws: with `--ops all` every call; else no bookkeeping op and no module that only
+    hands its input back (drawn as the edge it is)."""
+
     def keep(c: Call) -> bool:
-        return view.ops == OpsMode.ALL or not c.bookkeeping
+        return view.ops == OpsMode.ALL or not (c.bookkeeping or passes_through(trace, c))
 
     return keep
 
@@ -51,7 +58,7 @@ class _Builder(Boxes):
         self.trace = trace
         self.view = view
         self.names = dict(view.names)  # `--dims`: axis names of the dims of each tensor
-        keep = _significant(view)
+        keep = _significant(trace, view)
         self.keep = keep
         self.all_kids = trace.children()
         self.children: dict[str | None, list[Call]] = {}
@@ -88,7 +95,7 @@ class _Builder(Boxes):
                 self.role[c.id], self.owner[c.id] = Role.HIDDEN, c.id
                 continue
             has_kids = bool(self.children.get(c.id))
-            if c.parent is None and has_kids and depth != 0:
+            if c.parent is None and has_kids and (depth is None or depth > c.depth):  # a focused module too
                 role = Role.ROOT
             elif c.kind == CallKind.FUNCTION:
                 role = Role.CLUSTER if self.view.ops == OpsMode.ALL and has_kids else Role.NODE
@@ -139,8 +146,10 @@ class _Builder(Boxes):
                 head = next((h for h in (STATE_PATH, SEQUENCE_PATHS[1]) if path.startswith(h)), path)
                 return emits.get(path) or emits.get(head, owner + ":in")
             return owner
-        if role == Role.HIDDEN:  # a bookkeeping op passes its first tensor input through
-            return self.source(call.inputs[0], seen + 1) if call.inputs else None
+        if role == Role.HIDDEN:  # a module handing its input back; a bookkeeping op passes its first one on
+            handed = next((o for o in call.outputs if o.tid == t.tid and o.producer not in (None, p)), None)
+            given = handed or (call.inputs[0] if call.inputs else None)
+            return self.source(given, seen + 1) if given is not None else None
         for out in call.outputs:  # an expanded module: look through to what made the output
             if out.tid == t.tid:
                 return self.source(out, seen + 1)
@@ -170,6 +179,7 @@ class _Builder(Boxes):
             loops=self.rolling.loops,
             notes=self._page_notes(),
             places=tuple(self._places(nodes, clusters)),
+            compact=self.view.compact,
         )
 
     def _inputs(self, nodes: dict[str, Node]) -> None:
@@ -214,7 +224,7 @@ class _Builder(Boxes):
                 continue
             parent = self._cluster_for_call(lp.parent)
             if lp.repeat:
-                label, kind = repeat_label(self.trace, lp, self.all_kids), ClusterKind.REPEAT
+                label, kind = repeat_label(self.trace, lp, self.all_kids, self.children), ClusterKind.REPEAT
             else:
                 label, kind = f"loop ×{lp.count}", ClusterKind.LOOP
             clusters[lp.id] = Cluster(lp.id, label, parent, kind, repeat=lp.count)
@@ -315,6 +325,8 @@ def build(trace: Trace, view: View | None = None, loops: Rolling | None = None) 
         loops: the loops this view folds (`loops_for`); found here when not given.
     """
     view = view or View()
+    if view.focus is not None:  # the focused call's own loops: its repeats are not folded onto another's
+        trace, loops, view = focused(trace, view.focus), None, dataclasses.replace(view, focus=None)
     if loops is None:
         loops = loops_for(trace, view)
     return stubs.stub_far_edges(_Builder(trace, view, loops).build())

@@ -24,6 +24,10 @@ class View:
             word, only the named built-in modules open.
         open_paths: module paths whose cells are drawn open whatever the mode.
         names: `--dims`: (tensor id, axis name per dim, '' for none) for shapes drawn as `[B=4, T=12, 64]`.
+        focus: `--focus`: a module path (or call id) whose first call alone is drawn, its inputs and outputs
+            as the diagram's; None for the whole model.
+        compact: boxes say name, class and output shapes only (the report's panel has the rest); chosen
+            by `fit` for views too tall to read otherwise.
     """
 
     depth: int | None = None
@@ -33,6 +37,8 @@ class View:
     gates: GatesMode | None = GatesMode.AUTO
     open_paths: tuple[str, ...] = ()
     names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    focus: str | None = None
+    compact: bool = False
 
 
 def parse_gates(text: str) -> tuple[GatesMode | None, tuple[str, ...]]:
@@ -108,6 +114,9 @@ class Graph:
     loops: tuple[Loop, ...] = ()
     notes: tuple[str, ...] = field(default=())
     places: tuple[tuple[str, str], ...] = ()  # module call id -> node or cluster id that draws it
+    compact: bool = False  # boxes say name, class and output shapes only
+    caption: str = ""  # which view this is, under the title (`drawn with --depth 2 of 5; …`)
+    fit_px: tuple[float, float] | None = None  # (width, height) at 96 dpi the picture is scaled down to fit
 
     def __repr__(self) -> str:
         """A one-line summary (the dataclass's own repr would print every node and edge)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..analysis.loops import Loop
 from ..kinds import C_N_PATH, GETITEM, STATE_PATH, CallKind, Direction
 from ..record import Call, TensorMeta, Trace, is_call_id, named_path, shape_text
 from .graph import Edge
@@ -71,78 +70,15 @@ def state_row(trace: Trace, c: Call) -> str | None:
 
 
 def name_range(first: str, last: str) -> str:
-    """`layers.0–11` for layers.0 … layers.11: the first index that differs, as a range."""
+    """`layers.0–11` for layers.0 … layers.11: the first index that differs, as a range;
+    `encoder.layers.encoder_layer_0 … encoder_layer_11` when it is no number (the common path once)."""
     a, b = first.split("."), last.split(".")
     for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
-            return ".".join([*a[:i], f"{x}–{y}"]) if x.isdigit() and y.isdigit() else f"{first} … {last}"
+            if x.isdigit() and y.isdigit():
+                return ".".join([*a[:i], f"{x}–{y}"])
+            return f"{first} … {'.'.join(b[i:])}"
     return first
-
-
-def _params(
-    trace: Trace, kids: dict[str | None, list[Call]], step: tuple[str, ...]
-) -> tuple[int, dict[str, tuple[int, ...]]]:
-    """A step's parameter count, and the shape of each parameter by its path inside the layer."""
-    total = 0
-    shapes: dict[str, tuple[int, ...]] = {}
-    for cid in step:
-        call = trace.call(cid)
-        if call.kind != CallKind.MODULE:
-            continue
-        total += call.params
-        root = call.name
-        stack = [call]
-        while stack:
-            c = stack.pop()
-            inner = c.name[len(root) :].lstrip(".") if c.name.startswith(root) else c.name
-            shapes.update({(inner + "." if inner else "") + p.name: p.shape for p in c.param_list})
-            stack.extend(k for k in kids.get(c.id, []) if k.kind == CallKind.MODULE)
-    return total, shapes
-
-
-def repeat_label(trace: Trace, lp: Loop, kids: dict[str | None, list[Call]]) -> str:
-    """`layers.0–11 ×12 · 7,087,872 params each, 85,054,464 in all` (and which parameter shapes differ)."""
-    head = f"{_layer_span(trace, lp)} ×{lp.count}{_through(trace, lp)}"
-    counted = [_params(trace, kids, step) for step in lp.steps]
-    total = sum(n for n, _ in counted)
-    if not total:
-        return head
-    shapes = [s for _, s in counted]
-    differ = _differing(shapes)
-    if not differ:
-        return f"{head} · {counted[0][0]:,} params each, {total:,} in all"
-    return f"{head} · {total:,} params in all · {_odd_layers(trace, lp, shapes)} in {', '.join(differ[:3])}"
-
-
-def _layer_span(trace: Trace, lp: Loop) -> str:
-    """Name the repeated layers from the first module of the first step to the last of the last."""
-    names = [trace.call(cid).name for cid in lp.steps[0] if trace.call(cid).kind == CallKind.MODULE]
-    lasts = [trace.call(cid).name for cid in lp.steps[-1] if trace.call(cid).kind == CallKind.MODULE]
-    return name_range(names[0], lasts[-1])
-
-
-def _through(trace: Trace, lp: Loop) -> str:
-    """Return ` · [2, 32, 768] → [2, 32, 768]`, into the first layer and out of the last; empty when unknown."""
-    first = next((trace.call(cid) for cid in lp.steps[0] if trace.call(cid).inputs), None)
-    last = next((trace.call(cid) for cid in reversed(lp.steps[-1]) if trace.call(cid).outputs), None)
-    if first is None or last is None:
-        return ""
-    return f" · {shape_text(first.inputs[0].shape)} → {shape_text(last.outputs[0].shape)}"
-
-
-def _differing(shapes: list[dict[str, tuple[int, ...]]]) -> list[str]:
-    """Return the sorted paths of parameters whose shape differs between the first layer and another (or is absent)."""
-    first, rest = shapes[0], shapes[1:]
-    return sorted(
-        {p for s in rest for p in s if s.get(p) != first.get(p)} | {p for p in first if any(p not in s for s in rest)}
-    )
-
-
-def _odd_layers(trace: Trace, lp: Loop, shapes: list[dict[str, tuple[int, ...]]]) -> str:
-    """Return `layers.3, layers.7 differ`: up to three layers whose parameter shapes differ from the first's."""
-    odd = [i for i, s in enumerate(shapes) if s != shapes[0]]
-    layers = [trace.call(lp.steps[i][0]).name for i in odd[:3]] + (["…"] if len(odd) > 3 else [])
-    return f"{', '.join(layers)} differ{'s' if len(odd) == 1 else ''}"
 
 
 @dataclass(frozen=True)

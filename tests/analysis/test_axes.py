@@ -89,10 +89,10 @@ def test_given_names_spread_along_provenance() -> None:
     assert [names.get((stack.id, "out", 0, d)) for d in range(3)] == ["T", "B", None]
     assert [names.get(("output", "out", 0, d)) for d in range(3)] == ["T", "B", None]
     # a raw path works as the key too, and `_` leaves a dim unnamed
-    # (dim 0 is still T: `for x_t in x` walks it, a convention)
+    # (dim 0 is still T: `for x_t in x` walks the model input along it, a loop's claim)
     partial = name_axes(base, prov, {"args[0]": ("_", "B")})
     assert partial.names == {"g0": "T", "g1": "B"}
-    assert [e.claim for e in partial.evidence["g0"]] == [Claim.CONVENTION]
+    assert [e.claim for e in partial.evidence["g0"]] == [Claim.LOOP]
 
 
 def test_layouts_name_the_groups_of_a_batch_first_lstm() -> None:
@@ -116,16 +116,17 @@ def test_a_sequence_first_lstm_reading_batch_first_tokens_is_a_conflict() -> Non
     base = with_layouts(base)
     axes = name_axes(base, prov)
     lstm = calls(base, "LSTM")[0]
-    # the LSTM's reading wins over the convention for token ids; both claims are kept, with their calls
-    assert axes.names == {"g0": "T", "g1": "B"}
-    conflicts = {(g, a.name, a.claim, b.name, b.claim, a.call) for g, a, b in axes.conflicts}
+    # the classifier's output keeps dim 0 of the tokens and sums out dim 1: that is stronger than the
+    # LSTM's layout, which then names no axis (its layout is wrong as a whole); every claim is kept
+    assert axes.names == {"g0": "B", "g1": "T"}
+    conflicts = {(g, a.name, a.claim, b.name, b.claim, b.call) for g, a, b in axes.conflicts}
     assert conflicts == {
-        ("g0", "T", Claim.LAYOUT, "B", Claim.CONVENTION, lstm.id),
-        ("g1", "B", Claim.LAYOUT, "T", Claim.CONVENTION, lstm.id),
+        ("g0", "B", Claim.OUTPUT, "T", Claim.LAYOUT, lstm.id),
+        ("g1", "T", Claim.CONVENTION, "B", Claim.LAYOUT, lstm.id),
     }
-    _, claim, other = axes.conflicts[0]
+    claim = next(b for g, a, b in axes.conflicts if g == "g0")
     assert claim.text == "LSTM 'lstm' (batch_first=False) reads dim 0 (size 3) of input as T"
-    assert other.text == "tokens is a 2-D integer input (token ids): dim 0 (size 3) is B, by convention"
+    assert axes.evidence["g0"][0].text == "every output keeps tokens dim 0 (size 3) and no other input axis: it is B"
     # the user's names beat the layout, and the conflict stays
     given = name_axes(base, prov, {"tokens": ("B", "T")})
     assert given.names == {"g0": "B", "g1": "T"}

@@ -35,6 +35,8 @@ CODES = {
     "dead-param",
     "dead-result",
     "batch-mix",
+    "layout",
+    "bidirectional",
 }
 MARKER = re.compile(r"#\s*doctor:")
 TRAILING_MARKER = re.compile(r"\S.*#\s*doctor:\s*([a-z-]+)\s*$")

@@ -26,14 +26,14 @@ from collections.abc import Callable
 from ...record import Finding, Trace
 from ..axes import Axes
 from ..provenance import Provenance
-from . import clash, layout, waste
+from . import attention, clash, layout, padding, pairing, recurrent, shapes, states, waste
 from .context import SEVERITY, Context, Facts, Index
 
 __all__ = ["Facts", "Rule", "diagnose"]
 
 Rule = Callable[[Context], list[Finding]]
 # The rule modules, in the order their findings are listed within one severity and line; each has `RULES`.
-_MODULES = (clash, layout, waste)
+_MODULES = (clash, layout, shapes, pairing, waste, recurrent, states, attention, padding)
 
 
 def diagnose(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...kinds import ELEMENTWISE_OPS, FACTORY_OPS, JOIN_OPS, MATMUL_OPS, RESHAPE_OPS, CallKind, FindingCode, Severity
@@ -83,15 +84,28 @@ def _maker_of_size(ctx: Context, c: Call, i: int, dim: int) -> Call | None:
 
 
 def _size_reader(ctx: Context, maker: Call, size: int) -> Call | None:
-    """The `x.size(d)` / `x.shape[d]` call before `maker` on the same line whose answer was `size`."""
-    for c in ctx.trace.calls:
-        if c.id >= maker.id:
-            break
-        if op_of(c) == "size" and c.source and maker.source and c.source.line == maker.source.line and c.inputs:
-            d = arg(c, "args[1]", "kwargs['dim']")
-            if d is not None and is_int(d) and c.inputs[0].shape[int(d)] == size:
-                return c
-    return None
+    """The `x.size(d)` / `x.shape[d]` call whose answer was `size` and was passed on to `maker`: on its line,
+    else the last such read before it in the same function (`batch = x.size(0)`, then `zeros(batch, …)`)."""
+    before = [c for c in ctx.trace.calls[: ctx.index.calls.position(maker.id)] if _reads(c, size)]
+    if maker.source is None:
+        return None
+    same_line = [c for c in before if c.source and c.source.line == maker.source.line]
+    same_function = [c for c in before if c.source and c.source.function == maker.source.function]
+    found = same_line or same_function
+    return found[-1] if found else None
+
+
+def _reads(c: Call, size: int) -> bool:
+    """`c` is `x.size(d)` whose answer is `size`."""
+    if op_of(c) != "size" or not c.inputs or c.source is None:
+        return False
+    d = arg(c, "args[1]", "kwargs['dim']")
+    return (
+        d is not None
+        and is_int(d)
+        and -len(c.inputs[0].shape) <= int(d) < len(c.inputs[0].shape)
+        and (c.inputs[0].shape[int(d)] == size)
+    )
 
 
 def shape_clash(ctx: Context) -> list[Finding]:
@@ -194,18 +208,42 @@ def _culprit(ctx: Context, c: Call, pairs: list[_Pair]) -> tuple[Call | None, st
 
 
 def _given_size(ctx: Context, c: Call, where: tuple[int, int], maker: Call) -> str:
-    """Say which size `maker` was given and where: `3 (B) was given to zeros at line 12, read by .size(0) …`."""
+    """Say which size `maker` was given and where it was read: `5 was given to zeros at line 20: 5 =
+    `input.size(0)` at line 18, which is T (dim 0 of a [5, 3, 10] sequence-first input); the batch is dim 1`."""
     i, d = where
     size = c.inputs[i].shape[d]
-    reader = _size_reader(ctx, maker, size)
-    read = ""
-    if reader is not None:
-        d_read = arg(reader, "args[1]", "kwargs['dim']")
-        read = f", read by .size({d_read}) of a {shape_text(reader.inputs[0].shape)} tensor"
-    axis = ctx.axis_of(c.id, "in", i, d)
-    named = f"{size} ({axis})" if axis else str(size)
     line = maker.source.line if maker.source else "?"
-    return f"{named} was given to {op_of(maker)} at line {line}{read}"
+    head = f"{size} was given to {op_of(maker)} at line {line}"
+    reader = _size_reader(ctx, maker, size)
+    if reader is None or reader.source is None:
+        axis = ctx.axis_of(c.id, "in", i, d)
+        return f"{size} ({axis}) was given to {op_of(maker)} at line {line}" if axis else head
+    read = int(arg(reader, "args[1]", "kwargs['dim']") or 0) % len(reader.inputs[0].shape)
+    expr = _size_expression(reader, read)
+    return f"{head}: {size} = `{expr}` at line {reader.source.line}{_which_axis(ctx, reader, read)}"
+
+
+def _size_expression(reader: Call, dim: int) -> str:
+    """`input.size(0)` as the code wrote it, when its line says so; else `.size(0)`."""
+    code = reader.source.code if reader.source else ""
+    m = re.search(rf"([A-Za-z_][\w.]*)\.size\(\s*(?:dim\s*=\s*)?-?{dim}\s*\)", code) or re.search(
+        r"([A-Za-z_][\w.]*)\.size\([^)]*\)", code
+    )
+    return m[0] if m else f".size({dim})"
+
+
+def _which_axis(ctx: Context, reader: Call, dim: int) -> str:
+    """`, which is T (dim 0 of a [5, 3, 10] sequence-first input); the batch is dim 1`, as far as known."""
+    t = reader.inputs[0]
+    names = [ctx.axis_of(reader.id, "in", 0, k) for k in range(len(t.shape))]
+    axis = names[dim]
+    if axis is None:
+        return f" (dim {dim} of a {shape_text(t.shape)} tensor)"
+    order = "sequence-first " if names[:2] == ["T", "B"] else "batch-first " if names[:2] == ["B", "T"] else ""
+    text = f", which is {axis} (dim {dim} of a {shape_text(t.shape)} {order}input)"
+    if axis != "B" and "B" in names:
+        text += f"; the batch is dim {names.index('B')}"
+    return text
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from ...kinds import RECURRENT_MODULES, CallKind, FindingCode, Severity
-from ...record import Call, Finding, TensorMeta, shape_text
-from ..axes import Claim, Evidence
+from ...record import Call, Finding, Source, TensorMeta, shape_text
+from ..claims import RANK, Claim, Evidence
 from .context import (
     Context,
     constructor_line,
@@ -20,46 +22,78 @@ from .context import (
 
 
 def batch_time(ctx: Context) -> list[Finding]:
-    """Find batch and time confused: a recurrent layer told the wrong layout, one sample taken where a
+    """Find batch and time confused: a sequence module told the wrong layout, one sample taken where a
     step was meant, an output without its batch axis."""
-    found = _layout_conflicts(ctx) + _sample_picks(ctx)
+    conflicts = _layout_conflicts(ctx)
+    # where the layout and the evidence disagree, the module may be right and the indexing wrong (or the
+    # reverse): the shapes cannot tell, so an index along the module's own batch axis is said too
+    blamed = {cid for f in conflicts for cid in f.calls}
+    found = conflicts + _sample_picks(ctx, blamed)
     if not found:  # either finding above already explains an output that lost its batch axis
         found = _batchless_outputs(ctx)
     return found
 
 
-# (a) a recurrent module told one thing, the rest of the model another
+# (a) a sequence module (an RNN, attention, a transformer layer) told one layout, the evidence another
 
 
 def _layout_conflicts(ctx: Context) -> list[Finding]:
-    """Report every recurrent module whose layout names an axis other than the rest of the model does."""
+    """Report every sequence module whose documented layout names an axis B where stronger or independent
+    evidence names it T, or the reverse: `batch_first` is the setting that decides it."""
     if ctx.axes is None:
         return []
-    found = []
-    for _group, claim, other in ctx.axes.conflicts:
-        mine, theirs = (claim, other) if _is_recurrent_claim(ctx, claim) else (other, claim)
-        weak = theirs.claim == Claim.CONVENTION  # token ids are [B, T]: too weak to call a module wrong
-        if _is_recurrent_claim(ctx, mine) and not _is_recurrent_claim(ctx, theirs) and not weak:
-            found.append(_layout_conflict(ctx, mine, theirs))
-    return found
+    found: dict[str, tuple[Evidence, Evidence]] = {}
+    for _group, a, b in ctx.axes.conflicts:
+        for mine, theirs in ((a, b), (b, a)):
+            if _blames(ctx, mine, theirs):
+                found.setdefault(mine.call, (mine, theirs))
+    # a transformer, its layers and the attention inside them make the same claim: blame one, the module
+    # the user built that takes batch_first (a layer, not the stack around it)
+    ranked = sorted(found, key=lambda cid: (_built(ctx, cid) is None, _type(ctx, cid) not in _BATCH_FIRST))
+    return [_layout_conflict(ctx, *found[ranked[0]])] if ranked else []
+
+
+_BATCH_FIRST = frozenset(
+    "LSTM GRU RNN MultiheadAttention TransformerEncoderLayer TransformerDecoderLayer Transformer".split()
+)
+
+
+def _type(ctx: Context, cid: str) -> str:
+    return ctx.index.calls.call(cid).type
+
+
+def _built(ctx: Context, cid: str) -> Source | None:
+    """The line of the user's code that built this module (`self.lstm = nn.LSTM(…)`, or `nn.LSTM(` alone)."""
+    c = ctx.index.calls.call(cid)
+    return constructor_line(ctx, c.name) or ctx.facts.line_of(rf"\b(?:nn\.)?{re.escape(c.type)}\(")
+
+
+def _blames(ctx: Context, mine: Evidence, theirs: Evidence) -> bool:
+    """`mine` is a sequence module's claim, `theirs` says B where it says T (or the reverse) and is not
+    weaker than a layout: the user's names, a loop, the outputs, or a module with no batch_first to set."""
+    if mine.claim != Claim.LAYOUT or not _is_sequence_claim(ctx, mine) or {mine.name, theirs.name} != {"B", "T"}:
+        return False
+    if RANK[theirs.claim] > RANK[Claim.LAYOUT]:
+        return False  # token ids are [B, T] by convention only: too weak to call a module wrong
+    return not (theirs.claim == Claim.LAYOUT and _is_sequence_claim(ctx, theirs))
 
 
 def _layout_conflict(ctx: Context, mine: Evidence, theirs: Evidence) -> Finding:
-    """Report a recurrent module (`mine`) that reads an axis as another name than `theirs` gives it."""
+    """Report a sequence module (`mine`) that reads an axis as another name than `theirs` gives it."""
     c = ctx.index.calls.call(mine.call)
-    flag = "batch_first=True" if mine.name == "T" and theirs.name == "B" else "batch_first=False"
+    first = bool(c.layouts and c.layouts[0][:1] == ("B",))  # its batch_first as built
+    reads = "dim 0 as the batch and dim 1 as time" if first else "dim 0 as time and dim 1 as the batch"
     return finding(
         Severity.WARNING,
-        FindingCode.BATCH_TIME,
+        FindingCode.LAYOUT,
         f"{c.type} '{c.name}' reads the {_axis_word(theirs.name)} axis as {_axis_word(mine.name)}",
-        constructor_line(ctx, c.name) or c.source,
+        _built(ctx, c.id) or c.source,
         f"{mine.text}; but {theirs.text}",
-        f"an {c.type} without batch_first treats dim 0 as time and dim 1 as the batch; here "
-        "dim 0 is the batch, "
-        "so every sample is run as one time step of a sequence across the batch, with no error"
-        if flag == "batch_first=True"
-        else f"{c.type} and the model disagree on which axis is the batch",
-        f"build it with {flag}, or transpose its input",
+        f"with batch_first={first}, {c.type} reads {reads}, but the rest of the model uses them the other way: "
+        "it runs along the batch as if it were a sequence, so the samples are mixed and each time step is taken "
+        "for a separate sample, with no error",
+        f"build it with batch_first={not first} (or transpose its input); if its layout is what you meant, the code "
+        "that reads its output uses the axes the other way (see the finding there)",
         [c.id],
     )
 
@@ -67,24 +101,29 @@ def _layout_conflict(ctx: Context, mine: Evidence, theirs: Evidence) -> Finding:
 # (b) one position taken along the batch axis of a recurrent output
 
 
-def _sample_picks(ctx: Context) -> list[Finding]:
-    """Report every integer index of the user's code that picks one position along a batch axis."""
+def _sample_picks(ctx: Context, blamed: set[str]) -> list[Finding]:
+    """Report every integer index of the user's code that picks one position along a batch axis (the
+    batch axis of the module that made the tensor, for a module in `blamed`)."""
     found = []
     for c in ctx.trace.calls:
         if op_of(c) == "__getitem__" and c.inputs and user_op(ctx, c):
-            found += _sample_pick(ctx, c)
+            found += _sample_pick(ctx, c, blamed)
     return found
 
 
-def _sample_pick(ctx: Context, c: Call) -> list[Finding]:
+def _sample_pick(ctx: Context, c: Call, blamed: set[str]) -> list[Finding]:
     """Report each integer position of indexing call `c` that falls on the batch axis."""
     src = c.inputs[0]
     rnn = through(ctx, src, frozenset(RECURRENT_MODULES) | {"pad_packed_sequence"}, steps=2)
     layout = layout_of(ctx, rnn) if rnn is not None else None
     sequence = rnn is not None and rnn.outputs and src.tid == rnn.outputs[0].tid  # not h_n
+    own = sequence and rnn is not None and rnn.id in blamed and layout is not None
     found = []
     for dim, text in index_positions(c):
-        if is_int(text) and dim < len(src.shape) and _index_axis(ctx, c, dim, layout if sequence else None) == "B":
+        if not is_int(text) or dim >= len(src.shape):
+            continue
+        axis = layout[dim] if own and layout is not None and dim < len(layout) else None
+        if (axis or _index_axis(ctx, c, dim, layout if sequence else None)) == "B":
             found.append(_sample_finding(ctx, c, (dim, text), rnn, layout))
     return found
 
@@ -144,7 +183,7 @@ def _batchless_finding(ctx: Context, t: TensorMeta) -> Finding:
     maker = ctx.index.made_by(t, inner=True)
     return finding(
         Severity.WARNING,
-        FindingCode.BATCH_TIME,
+        FindingCode.BATCH_AXIS,
         f"the output {shape_text(t.shape)} has a time axis but no batch axis",
         maker.source if maker else None,
         f"output {t.path} {shape_text(t.shape)}: no dim follows B",
@@ -180,9 +219,13 @@ def _axis_word(name: str) -> str:
     return {"B": "batch", "T": "time"}.get(name, name)
 
 
-def _is_recurrent_claim(ctx: Context, ev: object) -> bool:
-    c = ctx.index.get(getattr(ev, "call", ""))
-    return c is not None and c.kind == CallKind.MODULE and c.type in RECURRENT_MODULES and c.config is not None
+def _is_sequence_claim(ctx: Context, ev: Evidence) -> bool:
+    """The claim comes from a module whose layout batch_first sets (an RNN, attention, a transformer layer):
+    its first input's documented layout names both B and T."""
+    c = ctx.index.get(ev.call)
+    if c is None or c.kind != CallKind.MODULE or not c.layouts:
+        return False
+    return "B" in c.layouts[0] and "T" in c.layouts[0] and (c.config is None or not c.config.cell)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,7 +290,7 @@ def padding_read(ctx: Context) -> list[Finding]:
                 found.append(
                     finding(
                         Severity.WARNING,
-                        FindingCode.PADDING_READ,
+                        FindingCode.PADDING_READ if pad is not None else FindingCode.BIDIRECTIONAL,
                         f"the last step of bidirectional {rnn_call.type} '{rnn_call.name}' keeps its "
                         "reverse half, which has seen one token",
                         c.source,

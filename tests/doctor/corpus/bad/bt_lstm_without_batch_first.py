@@ -14,7 +14,7 @@ class CommandClassifier(nn.Module):
     def __init__(self, n_mels: int = 13, channels: int = 32, hidden_size: int = 20, num_classes: int = 5) -> None:
         super().__init__()
         self.conv = nn.Conv1d(n_mels, channels, kernel_size=3, padding=1)
-        self.lstm = nn.LSTM(channels, hidden_size)  # doctor: batch-time
+        self.lstm = nn.LSTM(channels, hidden_size)  # doctor: layout
         self.fc = nn.Linear(hidden_size, num_classes)
 
     def forward(self, spectrogram: Tensor) -> Tensor:

@@ -20,7 +20,7 @@ class BiLSTMWindowClassifier(nn.Module):
 
     def forward(self, tokens: Tensor) -> Tensor:
         out, _ = self.lstm(self.embedding(tokens))
-        last = out[:, -1, :]  # doctor: padding-read
+        last = out[:, -1, :]  # doctor: bidirectional
         return self.fc(last)
 
 

@@ -1,0 +1,24 @@
+"""Modules that hand their input back unchanged — `nn.Identity`, an eval-mode `nn.Dropout`, a Dropout with
+p=0, torchvision's `StochasticDepth` in eval mode, a `Flatten` of what is already flat — drawn as the
+edge they are, not as a box (`--ops all` draws them).
+
+Told from the record, not from class names: a module call with no parameters and nothing significant
+inside, every output of which is one of its inputs (the recorder keeps the input's maker as the
+producer of a value handed back, and a module that writes into its input in place — `ReLU(inplace=True)`
+— is the maker of the new version, so it is never taken for one).
+"""
+
+from __future__ import annotations
+
+from ..kinds import CallKind
+from ..record import Call, Trace
+
+
+def passes_through(trace: Trace, c: Call) -> bool:
+    """Whether module call `c` returns its inputs unchanged and has nothing else to show."""
+    if c.kind != CallKind.MODULE or c.parent is None or c.params or c.error or c.notes:
+        return False
+    if not c.inputs or not c.outputs or any(not k.bookkeeping for k in trace.index.children(c.id)):
+        return False
+    given = {(t.producer, t.shape, t.dtype) for t in c.inputs if t.producer is not None}
+    return all(t.producer not in (None, c.id) and (t.producer, t.shape, t.dtype) in given for t in c.outputs)
