@@ -47,6 +47,16 @@ class Axes:
         return self.names.get(group) or self.sources.get(group) or group
 
 
+def unknown_inputs(base: Trace, given: Mapping[str, tuple[str, ...]]) -> tuple[list[str], list[str]]:
+    """(names in `given` that are no model input, the model inputs' names): `--dims nosuch=B` is a typo to
+    report, not a wish to ignore."""
+    root = base.calls[0] if base.calls else None
+    arg_names = root.arg_names if root is not None else ()
+    known = [named_path(t.path, arg_names) for t in base.inputs]
+    accepted = set(known) | {t.path for t in base.inputs}
+    return [name for name in given if name not in accepted], known
+
+
 def name_axes(base: Trace, prov: Provenance, given: Mapping[str, tuple[str, ...]] | None = None) -> Axes:
     """Name the axis groups of `prov` from the user's names, the modules' layouts and conventions.
 

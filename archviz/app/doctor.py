@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..analysis import annotate
-from ..analysis.axes import Axes, describe, dim_names, name_axes
+from ..analysis.axes import Axes, describe, dim_names, name_axes, unknown_inputs
 from ..analysis.doctor import Facts, diagnose
 from ..analysis.provenance import Provenance, provenance
 from ..errors import ArchvizError, UsageError
@@ -95,6 +95,13 @@ def examine(
     """The record of `target` with its findings; provenance and axes when the experiments ran."""
     trace = target.trace if target.trace.cells else annotate(target.trace)
     given = _given(target.live, dims)
+    unknown, known = unknown_inputs(trace, given)
+    if unknown:
+        said = "--dims" if dims else "example_dims()"
+        raise UsageError(
+            f"{said} names {', '.join(repr(n) for n in unknown)}, which the model does not take; its inputs "
+            f"are {', '.join(repr(n) for n in known) or 'none'} (e.g. `--dims '{known[0] if known else 'x'}=B,T'`)."
+        )
     facts = _facts(target)
     notes: list[str] = []
     prov = axes = None

@@ -15,7 +15,11 @@ that would make the inputs more than `MAX_GROWTH` times larger is not run.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +53,7 @@ class _Search:
     done: list[Experiment] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: bool = False
+    runs: int = 0  # times the model ran again
 
     def run(self, members: tuple[tuple[str, int], ...], size: int, n: int) -> Trial:
         """One run with `members` (all of size `n`) grown to `size`."""
@@ -56,6 +61,7 @@ class _Search:
 
         group = perturb.AxisGroup(f"g{len(self.done)}", n, members)
         trial = _trial(self.target, group, size, self.timeout)
+        self.runs += trial.trace is not None
         self.stopped = self.stopped or trial.error == STOPPED
         return trial
 
@@ -156,6 +162,12 @@ def experiments(target: Target, timeout: float | None = None) -> tuple[list[Expe
         search.notes.append(
             f"--timeout stopped the doctor's runs after {len(search.done)} input axes: sizes traced back from those"
         )
+    if search.runs:
+        times = "once more" if search.runs == 1 else f"{search.runs} more times"
+        search.notes.append(
+            f"the model ran {times}, each run with input axes grown, to trace sizes back to the inputs "
+            "(what those runs print is hidden; side effects such as files or requests happen again)"
+        )
     return search.done, search.notes
 
 
@@ -174,7 +186,7 @@ def _trial(target: Target, group: Any, size: int, timeout: float | None) -> Tria
     if after > MAX_GROWTH * before + _SLACK:
         return Trial(size, None, f"growing it would make the inputs {after:,} elements: not run")
     root_dir = os.path.dirname(target.path) if target.path else None
-    with process_kept(), time_limit(timeout):  # the model's code runs again: undo what it does again
+    with process_kept(), _silenced(), time_limit(timeout):  # the model runs again: undo what it does again
         traced = capture.trace_model(
             live.model,
             args,
@@ -190,6 +202,19 @@ def _trial(target: Target, group: Any, size: int, timeout: float | None) -> Tria
     if failure is None or (base.failure is not None and failure.call == base.failure.call):
         return Trial(size, traced)
     return Trial(size, traced, f"{_failed_at(traced)} fails with it ({failure.exc_type})")
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """The model's prints and its threads' tracebacks, hidden while it runs again: the user saw them once,
+    in the traced pass (the doctor says it re-runs the model)."""
+    hook = threading.excepthook
+    threading.excepthook = lambda args: None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        threading.excepthook = hook
 
 
 def _failed_at(traced: Trace) -> str:

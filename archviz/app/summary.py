@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import TraceError, text_of
@@ -23,18 +25,67 @@ def summary_table(path: str, load: LoadOptions | None = None, depth: int = 4) ->
             path, load.model, load.inputs, load.vocab, load.script, load.call, load.device
         )
         try:
-            stats = torchinfo.summary(
-                module,
-                input_data=list(args),
-                depth=depth,
-                verbose=0,
-                col_names=("input_size", "output_size", "num_params"),
-                **kwargs,
-            )
+            with _cycles_cut(module):
+                stats = torchinfo.summary(
+                    module,
+                    input_data=_as_input_data(module, args, kwargs),
+                    depth=depth,
+                    verbose=0,
+                    col_names=("input_size", "output_size", "num_params"),
+                )
         except (Exception, SystemExit) as exc:  # torchinfo says only "see above stack traces": say what failed,
             raise _forward_error(path, module, args, kwargs, name, exc) from exc  # as render does (sys.exit too)
     note = _count_tied_once(stats, module)  # corrects the totals before the table is written out
     return str(stats) + ("\n" + note if note else "")
+
+
+def _as_input_data(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """torchinfo's `input_data`: the positional inputs, or every input by name when some are keywords.
+    Keywords are never passed through `summary(**kwargs)`, where `x` (the most common input name) clashes
+    with torchinfo's own parameter."""
+    if not kwargs:
+        return list(args)
+    import inspect
+
+    try:
+        bound = inspect.signature(module.forward).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return list(args) if args else dict(kwargs)
+    named = dict(bound.arguments)
+    for name, param in inspect.signature(module.forward).parameters.items():  # **extra: spread, not nested
+        if param.kind == param.VAR_KEYWORD and name in named:
+            named.update(named.pop(name))
+    return named if not any(p.kind == p.VAR_POSITIONAL for p in bound.signature.parameters.values()) else list(args)
+
+
+@contextlib.contextmanager
+def _cycles_cut(module: Any) -> Iterator[None]:
+    """A module that contains itself (`self.me = self`) makes torchinfo walk its children forever: hide
+    each link back to a module above it for the summary and put it back exactly as it was afterwards."""
+    cut: list[tuple[Any, str, Any, int]] = []  # (parent, name, child, position among the parent's modules)
+    stack: list[tuple[Any, frozenset[int]]] = [(module, frozenset())]
+    seen: set[int] = set()
+    while stack:
+        m, above = stack.pop()
+        inside = above | {id(m)}
+        for i, (name, child) in enumerate(m._modules.items()):
+            if child is None:
+                continue
+            if id(child) in inside:
+                cut.append((m, name, child, i))
+            elif id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, inside))
+    for parent, name, _, _ in cut:
+        del parent._modules[name]
+    try:
+        yield
+    finally:
+        for parent, name, child, i in cut:  # in order, so each goes back to its own position
+            items = list(parent._modules.items())
+            items.insert(i, (name, child))
+            parent._modules.clear()
+            parent._modules.update(items)
 
 
 def _forward_error(
@@ -58,8 +109,10 @@ def _forward_error(
 def _count_tied_once(stats: Any, module: Any) -> str:
     """torchinfo counts a tied weight (an embedding shared with the output layer) once per module that
     holds it; correct its totals to count every parameter once, and say which weights are tied."""
+    from ..capture.modules import every_parameter_name
+
     groups: dict[int, list[str]] = {}
-    for name, p in module.named_parameters(remove_duplicate=False):
+    for name, p in every_parameter_name(module):
         groups.setdefault(id(p), []).append(name)
     tied = [names for names in groups.values() if len(names) > 1]
     if not tied:

@@ -236,12 +236,15 @@ def _end_process(why: str) -> None:
 @contextlib.contextmanager
 def process_kept() -> Iterator[None]:
     """Undo what a model file may do to the process around it: `os.chdir`, replacing or closing
-    `sys.stdout`/`sys.stderr`. archviz's own messages and files then go where the user asked."""
+    `sys.stdout`/`sys.stderr`, lowering the recursion limit. archviz's own messages and files then go where
+    the user asked."""
     cwd = os.getcwd()
     streams = sys.stdout, sys.stderr
+    limit = sys.getrecursionlimit()
     try:
         yield
     finally:
+        sys.setrecursionlimit(max(limit, sys.getrecursionlimit()))  # a model that lowered it (to 60)
         if os.getcwd() != cwd:
             with contextlib.suppress(OSError):
                 os.chdir(cwd)

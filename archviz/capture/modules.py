@@ -7,6 +7,7 @@ is defined, which layout rule names its inputs: computed once per module and tra
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -28,12 +29,47 @@ def is_script(module: nn.Module) -> bool:
     return isinstance(module, torch.jit.ScriptModule)
 
 
+MAX_PATHS = 100_000  # names walked per model: a module shared along many paths is not walked out exponentially
+
+
+def every_module_path(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
+    """(path, module) under every path that reaches it, as `named_modules(remove_duplicate=False)` gives
+    them, but safe on a module that contains itself (`self.me = self`), on which that call recurses
+    forever: a module already on the current path is not entered again; at most MAX_PATHS paths."""
+    stack: list[tuple[nn.Module, str, frozenset[int]]] = [(model, "", frozenset())]
+    walked = 0
+    while stack and walked < MAX_PATHS:
+        module, path, above = stack.pop()
+        walked += 1
+        yield path, module
+        inside = above | {id(module)}
+        for name, child in reversed(module._modules.items()):
+            if child is not None and id(child) not in inside:
+                stack.append((child, f"{path}.{name}" if path else name, inside))
+
+
+def every_parameter_name(model: nn.Module) -> Iterator[tuple[str, nn.Parameter]]:
+    """(name, parameter) under every path that reaches it (`named_parameters(remove_duplicate=False)`,
+    safe on a module that contains itself)."""
+    for path, module in every_module_path(model):
+        for name, p in module._parameters.items():
+            if p is not None:
+                yield (f"{path}.{name}" if path else name), p
+
+
 def tied_parameters(model: nn.Module) -> dict[int, tuple[str, ...]]:
     """Parameters reachable under more than one name (tied weights), by object id."""
     names: dict[int, list[str]] = {}
-    for name, p in model.named_parameters(remove_duplicate=False):
+    for name, p in every_parameter_name(model):
         names.setdefault(id(p), []).append(name)
     return {k: tuple(v) for k, v in names.items() if len(v) > 1}
+
+
+def class_name(module: nn.Module) -> str:
+    """The class a module is drawn as: a TorchScript module's original class, else its own. Read only from
+    a script module: a catch-all `__getattr__` would answer `original_name` with anything."""
+    original = getattr(module, "original_name", None) if is_script(module) else None
+    return original if isinstance(original, str) and original else type(module).__name__
 
 
 def callee(module_path: str) -> str:
@@ -59,7 +95,7 @@ class Statics:
             arg_names = () if script else self._arg_names(type(module))
             info = {
                 "name": name,
-                "type": getattr(module, "original_name", None) or type(module).__name__,
+                "type": class_name(module),
                 "source": None if script else self._forward_source(module),
                 "params": sum(p.numel() for p in module.parameters()),
                 "param_list": tuple(

@@ -25,7 +25,10 @@ def op_name(func: Any) -> tuple[str, str]:
 
 
 def is_bookkeeping(name: str, has_tensor_output: bool, tensor_inputs: int) -> bool:
-    """Shape queries, dtype/device moves, and calls that neither make a tensor nor combine two."""
+    """Shape queries, dtype/device moves, and calls that neither make a tensor nor combine two; never a
+    write into a tensor (`y[0] = 0` changes what the next layer reads)."""
+    if name in IN_PLACE_DUNDERS:
+        return False
     return name in BOOKKEEPING_OPS or (not has_tensor_output and tensor_inputs <= 1)
 
 

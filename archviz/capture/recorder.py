@@ -25,7 +25,7 @@ from .modules import Statics, callee
 from .ops import is_bookkeeping, may_write, op_name
 from .sourceloc import SourceFinder
 from .stats import ACTIVATION_MODULES, ACTIVATION_OPS, Pending
-from .walk import walk_args
+from .walk import capped, walk_args
 
 
 def _no_torch_function() -> Any:
@@ -89,7 +89,8 @@ class Recorder:
         return tuple(self.table.read(path, t) for path, t in items)
 
     def mark_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[record.TensorMeta, ...]:
-        found, _ = walk_args(args, kwargs)
+        found, others = walk_args(args, kwargs)
+        self.notes += capped(others)
         for path, t in found:
             self.table.made(path, t, INPUT_PRODUCER)
         return self.metas(found)
@@ -251,7 +252,7 @@ class Recorder:
         self.table.leave(call["id"])
         exc = sys.exc_info()[1]
         if exc is not None and output is None:
-            self._fail(idx, exc)
+            self._fail(idx, exc, _ids_beyond(module, args, exc))
             return
         if opened is not None:
             self._results(call, output, opened.inputs, opened.versions, opened.reader, inner_from=idx + 1)
@@ -264,11 +265,12 @@ class Recorder:
             if self.verify:
                 call["check"] = gate_verify.check(module, args, kwargs or {}, output)
 
-    def _fail(self, idx: int, exc: BaseException) -> None:
+    def _fail(self, idx: int, exc: BaseException, why: str = "") -> None:
         if self.failure is None:
             call = self.calls[idx]
-            call["error"] = f"{type(exc).__name__}: {text_of(exc)}"
-            self.failure = record.Failure(call["id"], type(exc).__name__, text_of(exc))
+            text = text_of(exc) + (f" ({why})" if why else "")
+            call["error"] = f"{type(exc).__name__}: {text}"
+            self.failure = record.Failure(call["id"], type(exc).__name__, text)
 
     def op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if self.busy or self.skip_depth or not self.stack or self.threads.elsewhere():
@@ -379,3 +381,18 @@ class Recorder:
             calls.append(record.Call(**c))
         self.open.clear()
         return record.Trace(calls=tuple(calls), failure=self.failure, **trace_fields)
+
+
+def _ids_beyond(module: nn.Module, args: tuple[Any, ...], exc: BaseException) -> str:
+    """What torch's "index out of range in self" means for an embedding table: `ids up to 99; the
+    Embedding has 10 rows (ids 0–9)`; "" for any other failure."""
+    rows = getattr(module, "num_embeddings", None)
+    ids = args[0] if args else None
+    if not isinstance(exc, IndexError) or not isinstance(rows, int) or not isinstance(ids, torch.Tensor):
+        return ""
+    if ids.is_floating_point() or ids.is_complex() or ids.device.type == "meta" or ids.numel() == 0:
+        return ""
+    with _no_torch_function():  # archviz's own reading, not the model's work
+        low, high = int(ids.min()), int(ids.max())
+    said = f"ids up to {high}" if low >= 0 else f"ids from {low} to {high}"
+    return f"{said}; the {type(module).__name__} has {rows} rows: ids 0–{rows - 1}"

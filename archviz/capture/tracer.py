@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -21,14 +22,14 @@ from torch.overrides import TorchFunctionMode
 from .. import record
 from ..errors import TraceError, text_of
 from ..kinds import MetaKey, Switch
-from .modules import is_script, tied_parameters
+from .modules import class_name, is_script, tied_parameters
 from .ops import writes
 from .recorder import Recorder
 from .sourceloc import SourceFinder
 from .state import ModelState
 from .threads import ThreadWatch
 from .unused import find as find_unused
-from .walk import walk_args
+from .walk import capped, walk_args
 
 _ACTIVE = threading.local()
 
@@ -71,6 +72,25 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+FRAMES_PER_LEVEL = 12  # Python frames archviz's hooks add per level of module nesting (measured: 7)
+
+
+@contextlib.contextmanager
+def _room_for_hooks(names: dict[int, str]) -> Iterator[None]:
+    """Raise the recursion limit by what the hooks add per level of nesting, so a model that runs plain
+    (200 nested modules) also runs traced; put back whatever the limit was before (or, when the model's
+    own code changed it, leave the model's value)."""
+    depth = max((n.count(".") + 1 for n in names.values() if n), default=0)
+    before = sys.getrecursionlimit()
+    raised = before + FRAMES_PER_LEVEL * depth
+    sys.setrecursionlimit(raised)
+    try:
+        yield
+    finally:
+        if sys.getrecursionlimit() == raised:
+            sys.setrecursionlimit(before)
 
 
 @contextlib.contextmanager
@@ -147,13 +167,14 @@ def _param_totals(model: nn.Module) -> tuple[tuple[str, str], ...]:
 def trace_fields(
     model: nn.Module, name: str, source_file: str, rec: Recorder, inputs: Any, output: Any
 ) -> dict[str, Any]:
-    outs, _ = walk_args(output, None, root="output") if output is not None else ([], [])
+    outs, others = walk_args(output, None, root="output") if output is not None else ([], [])
+    rec.notes += capped(others)
     # after a failure, what never ran says nothing about the model
     failed = rec.failure is not None
     uncalled, unread = ((), ()) if failed else find_unused(model, rec.called, rec.op_reads(model), rec.leaf_reads)
     return {
         "model_name": name,
-        "model_class": getattr(model, "original_name", None) or type(model).__name__,
+        "model_class": class_name(model),
         "source_file": source_file,
         "inputs": inputs,
         "outputs": rec.metas(outs),
@@ -225,6 +246,7 @@ def run_model(
     it ran in other threads (their ops are not recorded).
     """
     kwargs = kwargs or {}
+    compiled, model = _eager(model)
     modules = list(dict.fromkeys(model.modules()))
     names = {id(m): n for n, m in model.named_modules()}
     rec = Recorder(names, SourceFinder(root_dir), tied_parameters(model))
@@ -232,7 +254,7 @@ def run_model(
     rec.grad = grad
     output = None
     raised: BaseException | None = None
-    with exclusive(), _no_gc():
+    with exclusive(), _no_gc(), _room_for_hooks(names):
         with contextlib.ExitStack() as stack:
             state = keep_model_state(stack, modules)
             rec.busy = True
@@ -260,8 +282,25 @@ def run_model(
             fields = trace_fields(model, name, source_file, rec, inputs, output)
         # the model is back as it was (hooks gone, state restored): say what that could not undo
         rec.notes += state.notes
+        if compiled:
+            rec.notes += (COMPILED_NOTE,)
         # frozen with the GC still paused: the collector would walk every record made so far
         return Traced(rec.freeze(**fields), raised)
+
+
+COMPILED_NOTE = (
+    "the model is wrapped by torch.compile: drawn from the module it compiles (its eager forward), which "
+    "computes the same shapes; compiled kernels are not recorded"
+)
+
+
+def _eager(model: nn.Module) -> tuple[bool, nn.Module]:
+    """(compiled?, the module to run): the module inside `torch.compile(model)`, whose eager forward the
+    hooks can see (the compiled one runs on symbolic shapes that are no record's sizes)."""
+    inner = getattr(model, "_orig_mod", None)
+    if type(model).__module__.startswith("torch._dynamo") and isinstance(inner, nn.Module):
+        return True, inner
+    return False, model
 
 
 def message(exc: BaseException) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from .modules import is_script
+from .modules import every_module_path, every_parameter_name, is_script
 
 _LISTS = (nn.ModuleList, nn.ModuleDict, nn.ParameterList, nn.ParameterDict)
 
@@ -43,7 +43,7 @@ class _Model:
 
     def __init__(self, model: nn.Module, called: set[int], read: set[int]) -> None:
         """`read`: object ids of the parameters and buffers recorded ops read (in the user's code)."""
-        self.modules = dict(model.named_modules(remove_duplicate=False))  # a shared module under each path
+        self.modules = dict(every_module_path(model))  # a shared module under each path
         self.called = called
         self.unseen = {id(sub) for m in self.modules.values() if is_script(m) for sub in m.modules() if sub is not m}
         self.used: set[str] = set()
@@ -98,7 +98,7 @@ def find(
 
 def _unread(model: nn.Module, tree: _Model, read: set[int]) -> tuple[str, ...]:
     owners: dict[int, list[str]] = {}  # every module path a parameter sits under (tied: several)
-    for name, p in model.named_parameters(remove_duplicate=False):
+    for name, p in every_parameter_name(model):
         owners.setdefault(id(p), []).append(_parent(name))
     found = []
     for name, p in model.named_parameters():

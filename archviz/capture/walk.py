@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 import torch
 
 from .. import record
 
-_MAX_ITEMS = 4096  # containers longer than this are summarised, so a list of a million tensors stays cheap
+_MAX_ITEMS = 4096  # containers longer than this are summarised, so a list of a million tensors stays cheap:
+_KEPT = 64  # only their first items are walked (drawn), and the summary says how many there were
 
 
 _DTYPE_NAMES: dict[torch.dtype, str] = {}
@@ -86,15 +88,23 @@ def _walk(obj: Any, path: str, tensors: list[tuple[str, torch.Tensor]], others: 
                 _walk(value, f"{path}.{name}", tensors, others)
     elif isinstance(obj, (tuple, list)):
         if len(obj) > _MAX_ITEMS:
-            others.append((path, f"{type(obj).__name__} of {len(obj)}"))
-            return
-        for i, v in enumerate(obj):
+            others.append((path, f"{type(obj).__name__} of {len(obj):,}: the first {_KEPT} kept"))
+        for i, v in enumerate(obj[:_KEPT] if len(obj) > _MAX_ITEMS else obj):
             _walk(v, f"{path}[{i}]", tensors, others)
     elif isinstance(obj, dict):
         if len(obj) > _MAX_ITEMS:
-            others.append((path, f"dict of {len(obj)}"))
-            return
-        for k, v in obj.items():
+            others.append((path, f"dict of {len(obj):,}: the first {_KEPT} kept"))
+        for k, v in itertools.islice(obj.items(), _KEPT if len(obj) > _MAX_ITEMS else None):
             _walk(v, f"{path}[{k!r}]", tensors, others)
     elif len(others) < _MAX_ITEMS:
         others.append((path, summarise(obj)))
+
+
+def capped(others: list[tuple[str, str]]) -> tuple[str, ...]:
+    """Notes for the containers too long to walk whole (`output is a dict of 10,000: the first 64 kept`)."""
+    tail = f": the first {_KEPT} kept"
+    return tuple(
+        f"{path} is a {summary[: -len(tail)]}: only its first {_KEPT} items are recorded and drawn"
+        for path, summary in others
+        if summary.endswith(tail)
+    )

@@ -30,10 +30,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 GRACE_S = 3.0  # after SIGTERM, the process ends itself this long after, if the model's code caught it
 
 
+_OWNER = [0]  # the process that installed the SIGTERM handler (its forked children inherit the handler)
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
     """Unwind as Ctrl-C does (hooks off, temp files gone, exit 143). The model's code may catch the
     exception: then nothing more is written (`app.check_stop`), and if it runs on, a second SIGTERM or
-    `GRACE_S` later ends the process at once."""
+    `GRACE_S` later ends the process at once. In a process the model forked (a `multiprocessing` worker)
+    SIGTERM does what it does without archviz: the worker ends quietly."""
+    if os.getpid() != _OWNER[0]:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     if app.stop_requested():
         _end(143, "terminated (SIGTERM, again)")
     app.request_stop()
@@ -54,6 +62,7 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.get("debug", False)
         if threading.current_thread() is threading.main_thread():
+            _OWNER[0] = os.getpid()
             signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             return fn(*args, **kwargs)
@@ -135,7 +144,7 @@ _LOADING_OPTIONS = [
     ),
     click.option(
         "--vocab",
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=2**63 - 1),
         default=100,
         show_default=True,
         help="Upper bound for random integer inputs.",

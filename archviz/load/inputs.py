@@ -54,7 +54,7 @@ def parse_input(spec: str, vocab: int, generator: torch.Generator, meta: bool = 
             "give a smaller shape (the diagram's shapes follow whatever you give)."
         )
     if dtype != torch.bool and not dtype.is_floating_point:
-        vocab = min(vocab, torch.iinfo(dtype).max + 1)  # int8 ids stay below 128, not wrap negative
+        vocab = min(vocab, torch.iinfo(dtype).max)  # int8 ids stay below 127, not wrap negative; int64 fits
     if meta:  # shapes only: nothing is allocated
         return torch.empty(shape, dtype=dtype, device="meta")
     if dtype.is_floating_point:

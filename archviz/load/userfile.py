@@ -98,12 +98,19 @@ def user_path(path: str) -> Iterator[None]:
 
 
 def _compile(path: str) -> None:
+    data = b""
     try:
         with open(path, "rb") as fh:
-            compile(fh.read(), path, "exec")
+            data = fh.read()
+        compile(data, path, "exec")
     except SyntaxError as exc:
+        lineno, offset = exc.lineno, exc.offset
+        if lineno is None and b"\0" in data:  # Python names no line for a NUL byte: find it
+            at = data.index(b"\0")
+            lineno, offset = data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1
+        where = ":".join(str(n) for n in (lineno, offset) if n is not None)
         raise LoadError(
-            f"{os.path.basename(path)}:{exc.lineno}:{exc.offset}: syntax error: {exc.msg}. "
+            f"{os.path.basename(path)}{':' + where if where else ''}: syntax error: {exc.msg}. "
             f"Fix the file so that `python {os.path.basename(path)}` runs."
         ) from exc
     except (OSError, UnicodeDecodeError, ValueError) as exc:

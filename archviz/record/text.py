@@ -23,10 +23,8 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@
 # U+061C: right-to-left spoofing), zero-width spaces and joiners (U+200B–200D, U+2060–2064, U+FEFF,
 # U+180E), line and paragraph separators (U+2028/2029). Each is shown as its Python escape.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u061c\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u2069\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -62,9 +60,11 @@ def shown(text: str, line: int = LINE_CHARS, total: int = MESSAGE_CHARS, fold: b
 
 
 def json_safe(text: str) -> str:
-    """JSON text (from `json.dumps(..., ensure_ascii=False)`) with lone surrogates as `\\uXXXX` escapes,
-    so that it encodes as UTF-8 and `json.loads` gives the same strings back."""
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    """JSON text (from `json.dumps(..., ensure_ascii=False)`) with every character `printable` escapes
+    (lone surrogates, controls, bidi overrides, zero-width characters) as a `\\uXXXX` escape: it encodes
+    as UTF-8, no raw control or bidi character reaches whoever opens it, and `json.loads` gives the
+    same strings back."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 _HEAD = re.compile(r"^(?:args\[(\d+)\]|kwargs\['([^']*)'\])")

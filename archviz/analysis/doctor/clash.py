@@ -259,6 +259,8 @@ class _Misfit:
 
 def _layer_clash(ctx: Context, c: Call, message: str, at: Source | None) -> Finding | None:
     """A layer (Linear, Conv, Embedding …) whose weight does not fit its input: sized for another axis?"""
+    if c.type in _TABLES:
+        return _ids_beyond(c, message, at)
     misfit = _misfit(ctx, c)
     if misfit is None:
         return None
@@ -269,10 +271,35 @@ def _layer_clash(ctx: Context, c: Call, message: str, at: Source | None) -> Find
     return _wrong_features(ctx, c, misfit, message, at)
 
 
+_TABLES = frozenset({"Embedding", "EmbeddingBag"})
+_IDS = re.compile(r"ids (?:up to|from (-?\d+) to) (-?\d+); the \w+ has (\d+) rows")
+
+
+def _ids_beyond(c: Call, message: str, at: Source | None) -> Finding | None:
+    """An embedding table given ids it has no row for (the capture measured them: `ids up to 99; the
+    Embedding has 10 rows`)."""
+    found = _IDS.search(message)
+    if found is None:
+        return None
+    low, high, rows = int(found.group(1) or 0), int(found.group(2)), int(found.group(3))
+    got = f"ids up to {high}" if low >= 0 else f"negative ids (from {low})"
+    return finding(
+        Severity.ERROR,
+        FindingCode.SHAPE_CLASH,
+        f"{c.type} '{c.name}' got {got}; it has {rows} rows",
+        at,
+        f"{message.split(': ', 1)[-1]}; input {shape_text(c.inputs[0].shape) if c.inputs else '?'}",
+        f"an embedding looks up one row per id: ids must lie in 0–{rows - 1}",
+        f"build it with num_embeddings >= {high + 1} (the vocabulary size), or check where the ids come from "
+        "(a tokenizer with another vocabulary, ids not shifted after adding special tokens)",
+        [c.id],
+    )
+
+
 def _misfit(ctx: Context, c: Call) -> _Misfit | None:
     """Compare a layer's weight with the dim of its first input it reads; None when they fit."""
-    if c.kind != CallKind.MODULE or not c.param_list or not c.inputs:
-        return None
+    if c.kind != CallKind.MODULE or not c.param_list or not c.inputs or c.type in _TABLES:
+        return None  # an embedding's weight is [rows, dim]: its input holds ids, not features
     weight = next((p for p in c.param_list if p.name == "weight"), None)
     x = c.inputs[0]
     if weight is None or len(weight.shape) < 2 or not x.shape:
