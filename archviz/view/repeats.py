@@ -47,6 +47,11 @@ def layer_names(trace: Trace, lp: Loop) -> str:
     return ", ".join(names)
 
 
+def members(trace: Trace, lp: Loop) -> tuple[tuple[str, ...], ...]:
+    """The module paths each member of a repeat runs at its top, in order: `(("layers.0",), ("layers.1",), …)`."""
+    return tuple(tuple(_modules(trace, step)) for step in lp.steps)
+
+
 def _modules(trace: Trace, step: tuple[str, ...]) -> list[str]:
     return [trace.call(cid).name for cid in step if trace.call(cid).kind == CallKind.MODULE]
 
@@ -134,9 +139,8 @@ def _walk(kids: Kids, step: tuple[str, ...], trace: Trace) -> Iterator[tuple[Cal
         stack = [(top, top.name)]
         while stack:
             c, module = stack.pop()
-            inside = module[len(top.name) :].lstrip(".") if module.startswith(top.name) else module
-            yield c, inside
             here = c.name if c.kind == CallKind.MODULE else module
+            yield c, here[len(top.name) :].lstrip(".") if here.startswith(top.name) else here
             stack.extend((k, here) for k in reversed(kids.get(c.id, [])))
 
 
@@ -149,7 +153,7 @@ def _arguments_text(trace: Trace, lp: Loop, kids: Kids) -> str:
     found: list[str] = []
     for aligned in zip(*walks, strict=True):
         calls = [c for c, _ in aligned]
-        if len({c.args for c in calls}) > 1:
+        if len({c.args for c in calls}) > 1 or len({c.settings for c in calls}) > 1:
             found.append(_difference(calls, aligned[0][1]))
     if not found:
         return ""
@@ -169,7 +173,29 @@ def _difference(calls: list[Call], module: str) -> str:
         values = [next((a.summary for a in c.args if a.path == path), "—") for c in calls]
         if len(set(values)) > 1:
             parts.append(f"{_arg_name(path)}={_values(values)}")
+    settings = [_settings(c.settings) for c in calls]
+    for key in dict.fromkeys(k for s in settings for k in s):
+        values = [s.get(key, "default") for s in settings]
+        if len(set(values)) > 1:
+            parts.append(f"{key}={_values(values)}")
     return f"{what} {', '.join(parts)}".strip()
+
+
+def _settings(text: str) -> dict[str, str]:
+    """A layer's printed settings by name (`kernel_size` -> `(3,)`); positional ones as `#0`, `#1`.
+    Commas inside brackets do not split (`kernel_size=(3, 3)`)."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    items.append(text[start:].strip())
+    found: dict[str, str] = {}
+    for i, item in enumerate(x for x in items if x):
+        key, eq, value = item.partition("=")
+        found[key.strip() if eq else f"#{i}"] = value.strip() if eq else item
+    return found
 
 
 def _arg_name(path: str) -> str:
