@@ -23,6 +23,8 @@ PAGE_WIDTH_PX = 1200  # the report's diagram column
 SCREENS_PX = 3000  # the automatic view's height at 100 %: about three screens
 _LINE_PT = 12.0  # a lower bound on one text line of a box (its fonts are 9–11 pt)
 _RANKSEP_PT = 25.0  # `ranksep=0.35` in dot.py
+_ABOUT = 1.05  # "about three screens": a picture up to this much taller is kept (a caption line, a note)
+_SLACK = 1.25  # the estimate is rough: views estimated up to this much too tall are laid out and measured
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def too_big(width_pt: float, height_pt: float, budget: Budget) -> str | None:
 def too_tall(width_pt: float, height_pt: float, budget: Budget) -> str | None:
     """Why a laid-out picture is too tall for the automatic view, or None."""
     h = height_pt * DPI / 72
-    if budget.max_height_px is not None and h > budget.max_height_px:
+    if budget.max_height_px is not None and h > budget.max_height_px * _ABOUT:
         return f"the picture would be {h:,.0f} px tall at 100 % (more than {budget.max_height_px:,.0f})"
     return None
 
@@ -172,7 +174,7 @@ def estimated(g: Graph, budget: Budget) -> str | None:
     if budget.max_height_px is None or g.direction != Layout.TB:
         return None
     h = tall_pt(g) * DPI / 72
-    if h <= budget.max_height_px:
+    if h <= budget.max_height_px * _SLACK:  # near the limit: laid out and measured instead
         return None
     return f"the diagram would be at least {h:,.0f} px tall at 100 % (more than {budget.max_height_px:,.0f})"
 
