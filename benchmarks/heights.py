@@ -69,13 +69,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+")
     parser.add_argument("--out", default="heights-out", help="folder for the rendered files (one per model)")
+    parser.add_argument("--measure-only", action="store_true", help="measure the files already in --out")
     args = parser.parse_args()
     print("| model | PNG px | SVG height px | smallest text px | boxes | readable | s | note |")
     print("|---|---|---|---|---|---|---|---|")
     for path in args.files:
         stem = Path(path).stem
         out = Path(args.out) / stem
-        notes, seconds = render(path, out)
+        notes, seconds = ("(measured only)", 0.0) if args.measure_only else render(path, out)
         svg, png = out / f"{stem}.svg", out / f"{stem}.png"
         if not svg.exists() or not png.exists():
             print(f"| {stem} | — | — | — | — | failed | {seconds:.1f} | {notes[:160]} |")

@@ -103,7 +103,7 @@ def _settings(module: nn.Module) -> str:
     torch's own `extra_repr`, so no user code runs, and '' if it fails."""
     try:
         text = module.extra_repr()
-    except Exception:  # a subclass's override: the settings are an aid, never a failure
+    except Exception:  # noqa: BLE001  (a subclass's override: the settings are an aid, never a failure)
         return ""
     return " ".join(text.split())[:_SETTINGS_CHARS] if isinstance(text, str) else ""
 

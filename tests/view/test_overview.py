@@ -256,8 +256,8 @@ def test_compact_boxes_come_before_less_depth() -> None:
     # at depth 2, 72 boxes are too tall even compact; depth 1 fits with full boxes, no compact needed
     assert fitted.view is not None and fitted.view.depth == 1 and not fitted.view.compact
     assert fitted.graph.caption == "drawn with --depth 1 of 2; --depth 2 for all"
-    # a budget only compact boxes meet: the same depth, compact
-    squeezed = fit(record, view.View(depth=1), Budget(max_height_px=0.8 * _full_height(record)))
+    # a budget only compact boxes meet (the estimate skips views over 1.25 × the budget): the same depth, compact
+    squeezed = fit(record, view.View(depth=1), Budget(max_height_px=0.6 * _full_height(record)))
     assert squeezed.view is not None and squeezed.view.compact and squeezed.graph.compact
     assert "compact boxes" in squeezed.graph.caption
     # no budget for height: nothing changes
