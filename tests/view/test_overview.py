@@ -268,3 +268,11 @@ def _full_height(record: Trace) -> float:
     from archviz.view.fit import tall_pt
 
     return tall_pt(view.build(record, view.View(depth=1))) * 96 / 72
+
+
+def test_focus_through_the_api(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    paths = archviz.render(_deep().eval(), torch.randn(2, 8), out=tmp_path, formats="dot", name="f", focus="encoder")
+    assert paths == [str(tmp_path / "f.dot")]
+    dot_text = (tmp_path / "f.dot").read_text(encoding="utf-8")
+    assert "encoder.layers.encoder_layer_0" in dot_text and "<B>stem</B>" not in dot_text
+    assert "×4" in dot_text  # the focused module's own repeats are folded
