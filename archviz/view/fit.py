@@ -5,6 +5,11 @@ span many ranks (long edges are what its crossing minimisation chokes on); after
 is measured. Whatever is over budget is replaced by the next view down a ladder — loops rolled back
 up, then modules collapsed one depth at a time — and the user is told what was done. When nothing
 fits, the smallest view found is used, never the original.
+
+The automatic view (no `--depth`, no `--unroll`) is also bounded in height: the most detailed view at most
+about `SCREENS_PX` tall at 100 % — each depth with full boxes, then compact ones, from the deepest down
+to compact boxes at depth 1 — skipping views an estimate puts far over, measuring the rest; its graph's
+caption says what was drawn (`drawn with --depth 2 of 5; --depth 5 for all`).
 """
 
 from __future__ import annotations
