@@ -175,8 +175,9 @@ def test_focus_draws_one_modules_inside_alone() -> None:
     record = archviz.trace(_deep().eval(), torch.randn(2, 8))
     sink = app.MemorySink()
     app.run(app.Source.of(record), app.Options(formats=("dot",), focus="encoder.layers.encoder_layer_2"), sink)
-    text = sink.files[f"{record.model_name}.dot"].decode("utf-8") if record.model_name else ""
-    dot_text = text or next(iter(sink.files.values())).decode("utf-8")
+    (name,) = sink.files
+    assert name.endswith(".encoder.layers.encoder_layer_2.dot")  # beside the whole model's files
+    dot_text = sink.files[name].decode("utf-8")
     assert "encoder.layers.encoder_layer_2.up" in dot_text and "encoder.layers.encoder_layer_2.down" in dot_text
     assert "stem" not in dot_text and "encoder_layer_1." not in dot_text and "encoder_layer_3." not in dot_text
     g = view.build(record, view.View(focus="encoder.layers.encoder_layer_2"))
@@ -208,7 +209,7 @@ def test_focus_on_the_command_line_exits_2_on_an_unknown_path(tmp_path) -> None:
     assert bad.exit_code == 2 and "--focus 1.5" in bad.stderr and "1.0, 1.1" in bad.stderr
     good = runner.invoke(main, ["render", str(model), "--focus", "1", "--format", "dot", "-o", str(tmp_path / "o")])
     assert good.exit_code == 0, good.stderr
-    dot_text = (tmp_path / "o" / "deep.dot").read_text(encoding="utf-8")
+    dot_text = (tmp_path / "o" / "deep.1.dot").read_text(encoding="utf-8")  # beside deep.dot, not over it
     assert '"1.0"' not in dot_text and "<B>1.0</B>" in dot_text and "<B>0</B>" not in dot_text
 
 
