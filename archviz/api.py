@@ -59,6 +59,7 @@ def render(
     theme: str = "light",
     grad: bool = False,
     doctor: bool = False,
+    focus: str | None = None,
     **kwargs: Any,
 ) -> list[str]:
     """Write the same files as `archviz render` and return their paths.
@@ -73,6 +74,7 @@ def render(
         grad: trace with autograd on, as `--grad` (default off, as under `torch.no_grad()`).
         doctor: as `--doctor`: also trace the model with grown inputs, so the report says where every
             size comes from.
+        focus: as `--focus`: a module path (`encoder.layers.3`) whose inside alone is drawn and reported.
     """
     options = app.Options(
         formats=app.parse_formats(formats),
@@ -83,6 +85,7 @@ def render(
         theme=Theme(theme),
         doctor=doctor,
         name=name,
+        focus=focus,
         load=app.LoadOptions(model=model, inputs=tuple(inputs), grad=grad),
     )
     sink = app.FolderSink(str(out))

@@ -20,6 +20,7 @@ from ..record import Call, Trace, is_call_id
 from ..record.index import Index
 from ..record.loops import NO_LOOPS, Loop, Rolling
 from .ops import activation, is_mul, round_product
+from .passthrough import passes_through
 
 __all__ = ["NO_LOOPS", "Loop", "Rolling", "find_loops", "rolling_for"]
 
@@ -28,11 +29,14 @@ _Found = list[tuple[Loop, list[list[Call]]]]
 
 
 def rolling_for(trace: Trace, all_ops: bool = False) -> Rolling:
-    """`find_loops` over every op (`all_ops`) or over the non-bookkeeping ones (what the diagram draws).
+    """`find_loops` over every call (`all_ops`) or over what the diagram draws by default: no bookkeeping
+    op, no module that hands its input back (`passthrough`).
 
     Linear in the record; the pipeline computes it once and hands it to the view and the report.
     """
-    return find_loops(trace, (lambda c: True) if all_ops else (lambda c: not c.bookkeeping))
+    if all_ops:
+        return find_loops(trace, lambda c: True)
+    return find_loops(trace, lambda c: not (c.bookkeeping or passes_through(trace, c)))
 
 
 def find_loops(trace: Trace, significant: Callable[[Call], bool], repeats: bool = True) -> Rolling:

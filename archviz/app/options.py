@@ -46,6 +46,8 @@ class Options:
         dims: `--dims` text: input axis names (`x=B,T,F`) or `auto`; named axes are drawn as `[B=4, …]`
             and imply the experiments.
         name: the output files' stem (default: the model file's, or the model's class name).
+        focus: `--focus`: a module path (or call id) whose first call alone is drawn — its inside, with what
+            it reads from outside as the inputs — and reported; None for the whole model.
         load: how a model file is run.
     """
 
@@ -60,6 +62,7 @@ class Options:
     doctor: bool = False
     dims: str | None = None
     name: str | None = None
+    focus: str | None = None
     load: LoadOptions = field(default_factory=LoadOptions)
 
     def __post_init__(self) -> None:

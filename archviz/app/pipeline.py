@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..analysis import annotate
+from ..analysis.loops import rolling_for
 from ..draw import dot, drill, graphviz
 from ..errors import ArchvizError, TraceError, UsageError
-from ..kinds import IMAGE_FORMATS, CallKind, Format
+from ..kinds import IMAGE_FORMATS, CallKind, Format, Layout
 from ..record import Rolling, Trace
 from ..view import Graph, lint, parse_gates
-from ..view.fit import Budget, Fitted, fit, shrink, too_big
+from ..view.fit import SCREENS_PX, Budget, Fitted, fit, shrink, too_big, too_tall
+from ..view.focus import focused
 from .files import ensure_dir, write_atomic
 from .options import Options
 
@@ -119,8 +121,13 @@ def write(
         stage: context-manager factory told each stage's name (`laying out`, `writing`), for progress.
         dims: the doctor's axis names and size origins.
     """
+    if options.focus is not None:  # that module's inside as a record of its own, with its own loops
+        trace = focused(trace, options.focus)
+        rolling = rolling_for(trace)
     budget = Budget(max_nodes=options.max_nodes)
     view = dataclasses.replace(options.view(), names=dims.names)
+    if options.depth is None and not options.unroll and view.direction == Layout.TB:  # the automatic view
+        budget = dataclasses.replace(budget, max_height_px=SCREENS_PX)
     with stage("choosing the view"):
         fitted = fit(trace, view, budget, rolling)
     files = _Files(sink, options.formats, stage)
@@ -168,8 +175,10 @@ def _main_diagram(
         dot_text = dot.to_dot(g, theme=options.theme, links=drill.links(trace, g, stem, image))
         svg = files.layout(stem, dot_text, Format.SVG).decode("utf-8") if files.draws_images else ""
         size = _svg_size(svg)
-        why = too_big(*size, budget) if size else None
-        smaller = shrink(trace, fitted, why, budget) if why else None
+        big = too_big(*size, budget) if size else None
+        why = big or (too_tall(*size, budget) if size else None)
+        height_only = big is None
+        smaller = shrink(trace, fitted, why, budget, height_only) if why else None
         if smaller is None:
             notes += [fitted.note] if fitted.note else []
             if why:

@@ -103,7 +103,9 @@ def run(source: Source, options: Options, sink: Sink | None = None, stage: Stage
         checked = _doctor(source, target, options)
     check_stop()
     trace = public_paths(checked.trace, target.path)
-    stem = safe_stem(options.name or target.stem)
+    # `--focus` writes beside the whole model's files, not over them: `model.encoder.layers.3.svg`
+    focus = f".{options.focus}" if options.focus and not options.name else ""
+    stem = safe_stem(options.name or target.stem + focus)
     notes = caught_notes()
     if options.formats:
         notes += write(trace, rolling, stem, options, sink or MemorySink(), stage, checked.dims or Dims())

@@ -108,6 +108,7 @@ class Statics:
                 "reads": () if script else tuple(id(t) for t in (*module.parameters(), *module.buffers())),
                 "layout": None if script else layouts.for_module(module, arg_names),
                 "notes": (("TorchScript: not traced inside",) if script else ()) + _tied_notes(name, module, tied),
+                "settings": _settings(module) if not script and is_builtin_leaf(module) else "",
             }
             self.cache[id(module)] = info
         return info
@@ -128,6 +129,19 @@ class Statics:
         if code is None or self.finder.is_skipped(code.co_filename):
             return None  # torch's own layers: no line of the user's to point at
         return self.finder.definition(code)
+
+
+_SETTINGS_CHARS = 300  # a layer's settings kept in the record
+
+
+def _settings(module: nn.Module) -> str:
+    """A torch layer's constructor settings as it prints them (`8, 8, kernel_size=(3,), dilation=(2,)`);
+    torch's own `extra_repr`, so no user code runs, and '' if it fails."""
+    try:
+        text = module.extra_repr()
+    except Exception:  # noqa: BLE001  (a subclass's override: the settings are an aid, never a failure)
+        return ""
+    return " ".join(text.split())[:_SETTINGS_CHARS] if isinstance(text, str) else ""
 
 
 def _tied_notes(name: str, module: nn.Module, tied: dict[int, tuple[str, ...]]) -> tuple[str, ...]:

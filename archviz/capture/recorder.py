@@ -209,6 +209,7 @@ class Recorder:
                     module_id=id(module),
                     arg_names=static["arg_names"],
                     notes=static["notes"],
+                    settings=static["settings"],
                     layouts=() if layout is None else layout(found),
                 )
                 self.open[idx] = _Open(found, tensors.snapshot(found), reader)

@@ -27,6 +27,7 @@ def _render_options(params: dict[str, Any]) -> app.Options:
         max_nodes=params["max_nodes"],
         doctor=params["doctor"],
         dims=params["dims"],
+        focus=params["focus"],
         load=load_options(params),
     )
 
@@ -42,6 +43,12 @@ def _render_options(params: dict[str, Any]) -> app.Options:
     type=click.IntRange(min=0),
     default=None,
     help="Collapse modules deeper than N into one node (0: one box).",
+)
+@click.option(
+    "--focus",
+    default=None,
+    metavar="PATH",
+    help="Draw and report one module's inside alone (e.g. encoder.layers.3), its reads from outside as inputs.",
 )
 @click.option("--unroll", is_flag=True, help="Draw every loop step instead of one rolled step.")
 @click.option(

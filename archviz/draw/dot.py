@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ..kinds import OP_SYMBOLS, ClusterKind, NodeKind, Paint, Theme, op_stem
 from ..record.text import printable
-from ..view.graph import Cluster, Graph, Node
+from ..view.graph import Cluster, Graph, Node, box_outputs, edge_text
 from .escape import esc, quote, tooltip
 from .palette import LIGHT, Palette, palette
 
@@ -42,13 +42,14 @@ def _row(text: str, bold: bool = False, colour: str | None = None, size: int | N
     return f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"{bg}>{body}</TD></TR>'
 
 
-def _node_label(n: Node, pal: Palette = LIGHT) -> str:
+def _node_label(n: Node, pal: Palette = LIGHT, compact: bool = False) -> str:
     """Return a box's HTML-like label: the rows of its kind, then its notes and error, coloured by kind."""
     paint = Paint.ERROR if n.error else Paint.GATE if n.gate else Paint(n.kind)
     fill, ink = pal.kinds[paint]
     if n.kind == NodeKind.REFERENCE:  # a pointer to a shared input's maker: its name and the shape
         return _table([_row(f"↗ {n.title}", size=9), _row(n.subtitle, size=9)], fill, ink, pad=1)
-    rows = _ROWS.get(n.kind, _op_rows)(n) + _note_rows(n, pal)
+    rows = _compact_rows(n) if compact and n.kind in _COMPACT else _ROWS.get(n.kind, _op_rows)(n)
+    rows += _note_rows(n, pal)
     return _table(rows, fill, ink, pad=2 if n.kind == NodeKind.OP else 3)
 
 
@@ -67,6 +68,15 @@ def _module_rows(n: Node) -> list[str]:
     if n.params:
         rows.append(_row(f"params {n.params:,}", size=10))
     return rows
+
+
+def _compact_rows(n: Node) -> list[str]:
+    """Return the rows of a compact module box: name, then class and output shape on one line (two outputs
+    at most, then `+N more`); the inputs and parameters are in the report's panel."""
+    outs = list(n.outputs[:2]) + ([f"+{len(n.outputs) - 2} more"] if len(n.outputs) > 2 else [])
+    kind = n.subtitle + (" (collapsed)" if n.collapsed else "")
+    first = f"{kind} → {outs[0]}" if outs else kind
+    return [_row(n.title or n.subtitle, bold=True), _row(first, size=10), *(_row(s, size=10) for s in outs[1:])]
 
 
 def _cell_rows(n: Node) -> list[str]:
@@ -91,6 +101,7 @@ _ROWS: dict[NodeKind, Callable[[Node], list[str]]] = {
     NodeKind.FUNCTION: _module_rows,
     NodeKind.CELL: _cell_rows,
 }  # every other kind is an op
+_COMPACT = (NodeKind.MODULE, NodeKind.FUNCTION)
 
 
 def _note_rows(n: Node, pal: Palette) -> list[str]:
@@ -110,13 +121,15 @@ def _table(rows: list[str], fill: str, ink: str, pad: int) -> str:
     )
 
 
-def _node_line(n: Node, indent: str, links: dict[str, str], pal: Palette) -> str:
+def _node_line(n: Node, indent: str, links: dict[str, str], pal: Palette, compact: bool = False) -> str:
     tip = f"{n.title} ({n.subtitle})" if n.subtitle else n.title
     if n.error:  # the box shows the message's first lines; its tooltip up to MESSAGE_CHARS of it
         tip += "\n" + n.error
     link = links.get(n.id) or (f"#{n.refers}" if n.refers else None)
     href = f', href={quote(link)}, target="_top"' if link else ""
-    return f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n, pal)}, tooltip={tooltip(tip)}{href}];"
+    return (
+        f"{indent}{quote(n.id)} [id={quote(n.id)}, label={_node_label(n, pal, compact)}, tooltip={tooltip(tip)}{href}];"
+    )
 
 
 def _cluster_open(c: Cluster, indent: str, links: dict[str, str], pal: Palette) -> list[str]:
@@ -170,11 +183,12 @@ def to_dot(
             lines.extend(_cluster_open(c, indent, links, pal))
             emit(c.id, indent + "  ")
             lines.append(indent + "}")
-        lines.extend(_node_line(n, indent, links, pal) for n in members.get(cluster_id, []))
+        lines.extend(_node_line(n, indent, links, pal, graph.compact) for n in members.get(cluster_id, []))
 
     emit(None, "  ")
+    shown = box_outputs(graph)
     for e in graph.edges:
-        attrs = [f"label={quote(e.label)}"]
+        attrs = [f"label={quote(edge_text(e, shown))}"] + ([f"id={quote(e.id)}"] if e.id else [])
         if e.back:
             attrs += ["constraint=false", 'style="dashed"', f'color="{pal.loop}"', f'fontcolor="{pal.loop}"']
         lines.append(f"  {quote(e.src)} -> {quote(e.dst)} [{', '.join(attrs)}];")
@@ -188,6 +202,8 @@ def _title(graph: Graph, pal: Palette) -> str:
     """The title in bold (long lines folded, not cut), then the graph's notes (a failure of the model's
     own forward, which no box shows) in the error colour, wrapped. User text never goes in a DOT comment."""
     text = f"<B>{esc(graph.title, fold=True)}</B>"
+    if graph.caption:  # which view this is and how to get more
+        text += f'<BR ALIGN="LEFT"/><FONT POINT-SIZE="10">{esc(_wrap(graph.caption, 100))}</FONT>'
     ink = pal.kinds[Paint.ERROR][1]
     for note in graph.notes:
         text += f'<BR ALIGN="LEFT"/><FONT COLOR="{ink}" POINT-SIZE="10">{esc(_wrap(note, 100))}</FONT>'

@@ -129,6 +129,9 @@ class Call:
             from the left up to a `*` and from the right after it (`("*", "F")`: the last dim).
         stats: the spread of the values of a sigmoid or tanh op's output (custom cells' gates), or of an
             nn.Sigmoid/nn.Tanh module's; None for meta, integer or complex values.
+        settings: a built-in torch layer's constructor settings as it prints them (its `extra_repr()`:
+            `8, 8, kernel_size=(3,), dilation=(2,)`); '' for other calls. Layers folded as repeats that
+            differ here say so on their frame.
     """
 
     id: str
@@ -151,6 +154,7 @@ class Call:
     notes: tuple[str, ...] = ()
     layouts: tuple[tuple[str, ...], ...] = ()
     stats: Stats | None = None
+    settings: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 
 from ..analysis.loops import rolling_for
+from ..analysis.passthrough import handed_back, passes_through
 from ..kinds import (
     INPUT_PRODUCER,
     SEQUENCE_PATHS,
@@ -21,13 +22,12 @@ from ..kinds import (
     Role,
 )
 from ..record import NO_LOOPS, Call, Loop, Rolling, TensorMeta, Trace, is_call_id, named_path
-from . import groups, stacks, stubs
+from . import groups, repeats, stacks, stubs
 from .boxes import Boxes
 from .focus import focused
 from .graph import Cluster, Edge, Graph, Node, View
 from .labels import edge_label, tensor_lines
 from .opened import opened
-from .passthrough import passes_through
 from .repeats import repeat_label
 
 
@@ -147,8 +147,7 @@ class _Builder(Boxes):
                 return emits.get(path) or emits.get(head, owner + ":in")
             return owner
         if role == Role.HIDDEN:  # a module handing its input back; a bookkeeping op passes its first one on
-            handed = next((o for o in call.outputs if o.tid == t.tid and o.producer not in (None, p)), None)
-            given = handed or (call.inputs[0] if call.inputs else None)
+            given = handed_back(call, t)
             return self.source(given, seen + 1) if given is not None else None
         for out in call.outputs:  # an expanded module: look through to what made the output
             if out.tid == t.tid:
@@ -167,19 +166,22 @@ class _Builder(Boxes):
         self._loop_clusters(clusters)
         edges = self._edges(nodes)
         self._outputs(nodes, edges)
+        drawn = self._with_ids([self._edge(key, metas) for key, metas in edges.items()])
         trace = self.trace
         title = f"{trace.model_name}: {trace.model_class}" + (f" ({trace.source_file})" if trace.source_file else "")
         return Graph(
             title=title,
             direction=self.view.direction,
             nodes=tuple(nodes.values()),
-            edges=tuple(edge_label(s, d, b, metas, role, self.names) for (s, d, b, role), metas in edges.items())
-            + tuple(self.extra_edges),
+            edges=tuple(drawn) + tuple(self.extra_edges),
             clusters=tuple(clusters.values()),
             loops=self.rolling.loops,
             notes=self._page_notes(),
             places=tuple(self._places(nodes, clusters)),
             compact=self.view.compact,
+            folds=tuple(
+                (lp.id, repeats.members(trace, lp)) for lp in self.rolling.loops if lp.id in clusters and lp.repeat
+            ),
         )
 
     def _inputs(self, nodes: dict[str, Node]) -> None:
@@ -257,6 +259,8 @@ class _Builder(Boxes):
                 out.append((c.id, clusters[owner].id))
             elif "open-" + owner in clusters:
                 out.append((c.id, "open-" + owner))
+            elif owner in self.passed_by:  # a module handing its input back: the edge it is drawn as
+                out.append((c.id, self.passed_by[owner]))
         return out
 
     def _cluster_for_call(self, call_id: str | None) -> str | None:
@@ -274,6 +278,7 @@ class _Builder(Boxes):
 
     def _edges(self, nodes: dict[str, Node]) -> dict[tuple[str, str, int, str], list[TensorMeta]]:
         edges: dict[tuple[str, str, int, str], list[TensorMeta]] = {}
+        self.edge_passes: dict[tuple[str, str, int, str], tuple[str, ...]] = {}
         seen: set[tuple[tuple[str, str, int, str], str, tuple[int, ...]]] = set()
         for c in self.trace.calls:
             if self.role[c.id] != Role.NODE and self.owner.get(c.id) not in self.groups:
@@ -291,7 +296,49 @@ class _Builder(Boxes):
                 if (key, t.path, t.shape) not in seen:  # a set: `stack` of 1000 steps has 1000 inputs
                     seen.add((key, t.path, t.shape))
                     edges.setdefault(key, []).append(t)
+                passes = self._passed(t)
+                if passes:
+                    known = self.edge_passes.get(key, ())
+                    self.edge_passes[key] = known + tuple(p for p in passes if p not in known)
         return edges
+
+    def _edge(self, key: tuple[str, str, int, str], metas: list[TensorMeta]) -> Edge:
+        """The edge `key` carrying `metas`, naming the modules it passes (`via dropout`)."""
+        src, dst, back, role = key
+        edge = edge_label(src, dst, back, metas, role, self.names)
+        passes = self.edge_passes.get(key)
+        if not passes:
+            return edge
+        via = "via " + ", ".join(dict.fromkeys(_short(self.trace.call(cid)) for cid in passes))
+        return dataclasses.replace(edge, label=via + "\n" + edge.label, passes=passes)
+
+    def _with_ids(self, edges: list[Edge]) -> list[Edge]:
+        """Give each edge that passes modules an element id (`pass-` and its first module call), and note
+        which edge draws each such module (the report's tree and panels point to it)."""
+        self.passed_by: dict[str, str] = {}
+        out = []
+        for e in edges:
+            if e.passes and "pass-" + e.passes[0] not in self.passed_by.values():
+                e = dataclasses.replace(e, id="pass-" + e.passes[0])
+                self.passed_by.update((cid, e.id) for cid in e.passes if cid not in self.passed_by)
+            out.append(e)
+        return out
+
+    def _passed(self, t: TensorMeta) -> tuple[str, ...]:
+        """The modules handing `t` back between its maker and its reader, in execution order."""
+        found: list[str] = []
+        for _ in range(50):
+            p = t.producer
+            if not is_call_id(p) or self.role.get(p) != Role.HIDDEN:
+                break
+            call = self.trace.call(p)
+            if call.kind == CallKind.MODULE:
+                found.append(p)
+            given = handed_back(call, t)
+            if given is None:
+                break
+            t = given
+        return tuple(reversed(found))
 
     def _origin(self, t: TensorMeta) -> str | None:
         """The call whose output `t` is, seen through folded bookkeeping (`.to()`, `.detach()`)."""
@@ -314,6 +361,14 @@ class _Builder(Boxes):
             if loop in made and made[loop] != step:
                 return self.loop_count[loop] if made[loop] < step else 0
         return 0
+
+
+def _short(c: Call) -> str:
+    """`dropout` for `encoder.layer.0.dropout`; `classifier.0` when the last part is a number; the class
+    too when the name says nothing (`Dropout 0`)."""
+    parts = c.name.split(".")
+    short = ".".join(parts[-2:]) if len(parts) > 1 and parts[-1].isdigit() else parts[-1]
+    return short if any(ch.isalpha() for ch in short) else f"{c.type} {short}".strip()
 
 
 def build(trace: Trace, view: View | None = None, loops: Rolling | None = None) -> Graph:

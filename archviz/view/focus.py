@@ -25,11 +25,28 @@ def focus_call(trace: Trace, focus: str) -> Call:
     if found is not None:
         return found
     modules = list(dict.fromkeys(c.name for c in trace.calls if c.kind == CallKind.MODULE and c.name))
-    shown = ", ".join(modules[:6]) + (", …" if len(modules) > 6 else "")
+    near = _near(modules, focus)
+    shown = ", ".join(near[:_SHOWN]) + (f", … ({len(near)} in all)" if len(near) > _SHOWN else "")
+    where = "its module paths" if len(near) == len(modules) else "the module paths there are near it"
     raise UsageError(
         f"--focus {focus}: no module of that path ran in {trace.model_name}'s forward pass"
-        + (f"; its module paths include {shown}." if shown else "; it has no submodule.")
+        + (f"; {where}: {shown}." if shown else "; it has no submodule.")
     )
+
+
+_SHOWN = 12  # module paths named by the error
+
+
+def _near(modules: list[str], focus: str) -> list[str]:
+    """The paths under the longest prefix of `focus` that names a module (`encoder.layers.*` for
+    `encoder.layers.33`), one level down; the top-level paths when no prefix does."""
+    parts = focus.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:i]) + "."
+        below = [m for m in modules if m.startswith(head) and "." not in m[len(head) :]]
+        if below:
+            return below
+    return [m for m in modules if "." not in m] or modules
 
 
 def focused(trace: Trace, focus: str) -> Trace:
@@ -52,6 +69,7 @@ def focused(trace: Trace, focus: str) -> Trace:
     body = [dataclasses.replace(c, inputs=tuple(cut(t, c) for t in c.inputs)) for c in calls]
     body = [dataclasses.replace(c, outputs=tuple(cut(t, c) for t in c.outputs)) for c in body]
     body[0] = dataclasses.replace(body[0], parent=None)
+    body = [dataclasses.replace(c, depth=c.depth - target.depth) for c in body]  # `--depth` counts from it
     failure = trace.failure if trace.failure is not None and trace.failure.call in inside else None
     return dataclasses.replace(
         trace,

@@ -88,6 +88,8 @@ class Edge:
     label: str
     back: bool = False
     repeat: int = 1
+    passes: tuple[str, ...] = ()  # module calls drawn as this edge: they hand their input back (`nn.Identity`)
+    id: str = ""  # the edge's SVG element id, when it stands for module calls (`pass-call-0007`)
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ class Graph:
     places: tuple[tuple[str, str], ...] = ()  # module call id -> node or cluster id that draws it
     compact: bool = False  # boxes say name, class and output shapes only
     caption: str = ""  # which view this is, under the title (`drawn with --depth 2 of 5; …`)
-    fit_px: tuple[float, float] | None = None  # (width, height) at 96 dpi the picture is scaled down to fit
+    # repeat frame id -> the module paths of each member, in order (`layers.17` is member 17 of `layers.0–42`)
+    folds: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
 
     def __repr__(self) -> str:
         """A one-line summary (the dataclass's own repr would print every node and edge)."""
@@ -134,6 +137,19 @@ class Graph:
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a view graph as its diagram, through the renderer `archviz.api` registers."""
         return display.show(self, "image/svg+xml")
+
+
+def box_outputs(graph: Graph) -> dict[str, set[str]]:
+    """In a compact view, the output lines each box says (its edges need not say them again); else {}."""
+    return {n.id: set(n.outputs) for n in graph.nodes} if graph.compact else {}
+
+
+def edge_text(e: Edge, shown: dict[str, set[str]]) -> str:
+    """The label an edge is drawn with: in a compact view (`shown`: `box_outputs`), without the shape lines
+    its source box already says; the `via dropout` line and a loop's `×T` stay."""
+    if e.back or e.src not in shown:
+        return e.label
+    return "\n".join(line for line in e.label.split("\n") if line.startswith("via ") or line not in shown[e.src])
 
 
 def lint(graph: Graph) -> list[str]:

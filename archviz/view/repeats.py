@@ -30,7 +30,10 @@ def repeat_label(trace: Trace, lp: Loop, kids: Kids, drawn: Kids | None = None) 
         drawn: the children the view draws (bookkeeping left out), for the arguments that differ.
     """
     head = f"{layer_names(trace, lp)} ×{lp.count}{_through(trace, lp)}"
-    tail = [part for part in (_params_text(trace, lp, kids), _arguments_text(trace, lp, drawn or kids)) if part]
+    params = _params_text(trace, lp, kids)
+    # layers whose parameter shapes differ have their widths said already: their settings would repeat them
+    arguments = _arguments_text(trace, lp, drawn or kids, settings="differ" not in params)
+    tail = [part for part in (params, arguments) if part]
     return head + ("\n" + " · ".join(tail) if tail else "")
 
 
@@ -45,6 +48,11 @@ def layer_names(trace: Trace, lp: Loop) -> str:
     if "…" not in ranged or len(names) != len(firsts) or len(names) > 4 or _numbered(names):
         return ranged
     return ", ".join(names)
+
+
+def members(trace: Trace, lp: Loop) -> tuple[tuple[str, ...], ...]:
+    """The module paths each member of a repeat runs at its top, in order: `(("layers.0",), ("layers.1",), …)`."""
+    return tuple(tuple(_modules(trace, step)) for step in lp.steps)
 
 
 def _modules(trace: Trace, step: tuple[str, ...]) -> list[str]:
@@ -134,13 +142,12 @@ def _walk(kids: Kids, step: tuple[str, ...], trace: Trace) -> Iterator[tuple[Cal
         stack = [(top, top.name)]
         while stack:
             c, module = stack.pop()
-            inside = module[len(top.name) :].lstrip(".") if module.startswith(top.name) else module
-            yield c, inside
             here = c.name if c.kind == CallKind.MODULE else module
+            yield c, here[len(top.name) :].lstrip(".") if here.startswith(top.name) else here
             stack.extend((k, here) for k in reversed(kids.get(c.id, [])))
 
 
-def _arguments_text(trace: Trace, lp: Loop, kids: Kids) -> str:
+def _arguments_text(trace: Trace, lp: Loop, kids: Kids, settings: bool = True) -> str:
     """`differ in conv dilation=1/2/4 · chomp1 getitem [:, :, :-2]/[:, :, :-4]`: the non-tensor arguments
     that are not the same in every layer, at the same place in each; '' when all are the same."""
     walks = [list(_walk(kids, step, trace)) for step in lp.steps]
@@ -149,15 +156,15 @@ def _arguments_text(trace: Trace, lp: Loop, kids: Kids) -> str:
     found: list[str] = []
     for aligned in zip(*walks, strict=True):
         calls = [c for c, _ in aligned]
-        if len({c.args for c in calls}) > 1:
-            found.append(_difference(calls, aligned[0][1]))
+        if len({c.args for c in calls}) > 1 or (settings and len({c.settings for c in calls}) > 1):
+            found.append(_difference(calls, aligned[0][1], settings))
     if not found:
         return ""
     more = f" +{len(found) - _SHOWN_DIFFERENCES} more" if len(found) > _SHOWN_DIFFERENCES else ""
     return "differ in " + " · ".join(found[:_SHOWN_DIFFERENCES]) + more
 
 
-def _difference(calls: list[Call], module: str) -> str:
+def _difference(calls: list[Call], module: str, settings: bool = True) -> str:
     """One call's arguments across the layers: `conv dilation=1/2/4`, `chomp1 getitem [:, :, :-2]/[:, :, :-4]`."""
     first = calls[0]
     what = module if first.kind == CallKind.MODULE else f"{module} {op_stem(first.name) or first.name}".strip()
@@ -169,7 +176,29 @@ def _difference(calls: list[Call], module: str) -> str:
         values = [next((a.summary for a in c.args if a.path == path), "—") for c in calls]
         if len(set(values)) > 1:
             parts.append(f"{_arg_name(path)}={_values(values)}")
+    printed = [_settings(c.settings) for c in calls] if settings else []
+    for key in dict.fromkeys(k for s in printed for k in s):
+        values = [s.get(key, "default") for s in printed]
+        if len(set(values)) > 1:
+            parts.append(f"{key}={_values(values)}")
     return f"{what} {', '.join(parts)}".strip()
+
+
+def _settings(text: str) -> dict[str, str]:
+    """A layer's printed settings by name (`kernel_size` -> `(3,)`); positional ones as `#0`, `#1`.
+    Commas inside brackets do not split (`kernel_size=(3, 3)`)."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    items.append(text[start:].strip())
+    found: dict[str, str] = {}
+    for i, item in enumerate(x for x in items if x):
+        key, eq, value = item.partition("=")
+        found[key.strip() if eq else f"#{i}"] = value.strip() if eq else item
+    return found
 
 
 def _arg_name(path: str) -> str:

@@ -575,8 +575,9 @@ def hostile_model() -> nn.Module:
     class Hostile(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            for name in HOSTILE_NAMES:
-                self.add_module(name, nn.Linear(4, 4))
+            # widths differ: four identical layers would fold into one frame ×4, whatever their names
+            for i, name in enumerate(HOSTILE_NAMES):
+                self.add_module(name, nn.Linear(4 + i, 5 + i))
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             for name in HOSTILE_NAMES:

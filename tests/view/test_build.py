@@ -100,7 +100,7 @@ def test_edges_carry_the_shapes_of_the_tensors_they_stand_for() -> None:
     edge = next(e for e in g.edges if e.src == by_title["pack_padded_sequence"] and e.dst == by_title["lstm"])
     assert "data [31, 16]" in edge.label and "batch_sizes [12] int64" in edge.label
     into_classifier = next(e for e in g.edges if e.dst == by_title["classifier"])
-    assert into_classifier.label == "[4, 64]"
+    assert into_classifier.label == "via dropout\n[4, 64]"  # the eval-mode Dropout is drawn as this edge
     assert all(n.title != "numel" for n in g.nodes)  # bookkeeping folded by default
     everything = view.build(trace, view.View(ops="all"))
     assert view.lint(everything) == []

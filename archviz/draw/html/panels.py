@@ -129,6 +129,8 @@ def panels(trace: Trace, graph: Graph, origins: Origins | None = None) -> dict[s
         element = places.get(c.id)
         if element is not None and (element not in found or element == c.id):
             found[element] = _panel(c, trace, cells.get(c.id, []), repeat.get(c.id, 1), origins)
+            if element.startswith(PASSED):  # an edge, not a box: say why
+                found[element]["notes"].append("drawn as the edge it passes: it hands its input back unchanged")
     for n in graph.nodes:  # op nodes, groups and references: the call they stand for
         if n.call and n.id not in found and is_call_id(n.call):
             op = trace.call(n.call)
@@ -145,6 +147,8 @@ def _span(first: str, last: str) -> str:
     """The shapes of a row of several calls: one text if they agree, else the first's … the last's."""
     return first if first == last else f"{first} … {last}"
 
+
+PASSED = "pass-"  # the element id prefix of an edge that stands for modules handing their input back
 
 OPEN_ROWS = 300  # a tree with more rows than this opens folded below its top level
 

@@ -11,7 +11,7 @@ producer of a value handed back, and a module that writes into its input in plac
 from __future__ import annotations
 
 from ..kinds import CallKind
-from ..record import Call, Trace
+from ..record import Call, TensorMeta, Trace
 
 
 def passes_through(trace: Trace, c: Call) -> bool:
@@ -22,3 +22,17 @@ def passes_through(trace: Trace, c: Call) -> bool:
         return False
     given = {(t.producer, t.shape, t.dtype) for t in c.inputs if t.producer is not None}
     return all(t.producer not in (None, c.id) and (t.producer, t.shape, t.dtype) in given for t in c.outputs)
+
+
+def handed_back(c: Call, t: TensorMeta) -> TensorMeta | None:
+    """The input of hidden call `c` that its output `t` is: for a module handing its input back, the input
+    of the same maker, shape and dtype (the recorder gives the value handed back its own id); for a
+    bookkeeping op (`.to()`, `.detach()`), its first input."""
+    out = next((o for o in c.outputs if o.tid == t.tid), None)
+    if out is not None and out.producer not in (None, c.id):
+        same = next(
+            (i for i in c.inputs if (i.producer, i.shape, i.dtype) == (out.producer, out.shape, out.dtype)), None
+        )
+        if same is not None:
+            return same
+    return c.inputs[0] if c.inputs else None
