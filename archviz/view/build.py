@@ -134,8 +134,8 @@ class _Builder(Boxes):
         p = t.producer
         if p is None or seen > 50:
             return None
-        if p == INPUT_PRODUCER:
-            return self.input_ids.get(t.tid)
+        if p == INPUT_PRODUCER:  # an input, or one a call handed back unchanged (`return x, lengths`)
+            return self.input_ids.get(t.tid) or self.input_ids.get(t.given)
         call = self.trace.call(p)
         role = self.role[p]
         if role in (Role.NODE, Role.INSIDE):
@@ -147,11 +147,11 @@ class _Builder(Boxes):
                 return emits.get(path) or emits.get(head, owner + ":in")
             return owner
         if role == Role.HIDDEN:  # a module handing its input back; a bookkeeping op passes its first one on
-            handed = next((o for o in call.outputs if o.tid == t.tid and o.producer not in (None, p)), None)
+            handed = next((o for o in call.outputs if o.tid in (t.tid, t.given) and o.producer not in (None, p)), None)
             given = handed or (call.inputs[0] if call.inputs else None)
             return self.source(given, seen + 1) if given is not None else None
         for out in call.outputs:  # an expanded module: look through to what made the output
-            if out.tid == t.tid:
+            if out.tid in (t.tid, t.given):
                 return self.source(out, seen + 1)
         return None
 
