@@ -285,6 +285,8 @@ class Recorder:
                     self._open_composite(composite)
                 name, qual = op_name(func)
                 found, others = walk_args(args, kwargs)
+                if name == "mm" and any(t.layout != torch.strided for _, t in found):
+                    name, qual = "spmm", "torch.spmm"  # `torch.spmm` and a sparse `mm` reach the mode as `mm`
                 direct = start is frame or self._direct(start, frame, getattr(func, "__code__", None))
                 reader = tensors.Reader(frame, name, qual.startswith("Tensor."), False, direct)
                 inputs = tuple(self.table.read(path, t, reader) for path, t in found)

@@ -30,7 +30,18 @@ def tensor_meta(path: str, t: torch.Tensor, tid: str, producer: str | None) -> r
     shown = _DEVICE_NAMES.get(device)
     if shown is None:
         shown = _DEVICE_NAMES[device] = str(device)
-    return record.TensorMeta(path, tuple(t.shape), dtype_name(t.dtype), shown, tid, producer)
+    meta = record.TensorMeta(path, tuple(t.shape), dtype_name(t.dtype), shown, tid, producer)
+    return meta if t.layout == torch.strided else _sparse(meta, t)
+
+
+def _sparse(meta: record.TensorMeta, t: torch.Tensor) -> record.TensorMeta:
+    """The layout (`sparse_coo`, `sparse_csr`) and stored-value count of a sparse tensor."""
+    layout = str(t.layout).removeprefix("torch.")
+    try:
+        nnz: int | None = int(t._nnz())
+    except (RuntimeError, NotImplementedError):  # a layout that keeps no count
+        nnz = None
+    return dataclasses.replace(meta, layout=layout, nnz=nnz)
 
 
 def summarise(value: Any) -> str:

@@ -123,3 +123,74 @@ def test_a_timestep_embedding_is_named_for_what_it_makes_and_keeps_its_input() -
                 todo.append(e.dst)
     assert emb.id in reach
     assert any(line.endswith("[2, 16]") for line in emb.outputs)
+
+
+# ---- 6. an index inside a rolled loop ---------------------------------------------------------------
+
+
+class _StepLoop(nn.Module):
+    """A hand-written recurrence that walks time with `x[t]` and writes a buffer with `outs[:, t]`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cell = nn.GRUCell(4, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.zeros(x.size(1), 8)
+        outs = []
+        for t in range(x.size(0)):
+            h = self.cell(x[t], h)
+            outs.append(h[:, 2])
+        return torch.stack(outs)
+
+
+def test_an_index_in_a_rolled_loop_reads_as_its_range_not_step_one() -> None:
+    model, x = _StepLoop(), torch.randn(5, 3, 4)
+    trace = capture.trace_model(model, (x,))
+    assert [o.shape for o in trace.outputs] == tensor_shapes(model(x))
+    titles = [n.title for n in view.build(trace).nodes]
+    assert "getitem [0…4]" in titles and "getitem [0]" not in titles
+    assert "getitem [:, 2]" in titles  # the same in every step: said as it is
+    unrolled = [n.title for n in view.build(trace, view.View(unroll=True)).nodes]
+    assert [t for t in unrolled if t.startswith("getitem [")][:3] == ["getitem [0]", "getitem [:, 2]", "getitem [1]"]
+
+
+# ---- 9. sparse tensors -----------------------------------------------------------------------------
+
+
+class _GraphConv(nn.Module):
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(n_in, n_out) * 0.1)
+
+    def forward(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
+        support = torch.mm(x, self.weight)
+        return torch.spmm(adj, support)
+
+
+class _GCN(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gc1, self.gc2 = _GraphConv(6, 8), _GraphConv(8, 3)
+
+    def forward(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.gc1(x, adj))
+        return torch.log_softmax(self.gc2(h, adj), dim=1)
+
+
+def test_a_sparse_adjacency_shows_its_layout_and_spmm_its_name() -> None:
+    edges = torch.tensor([[0, 1, 2, 3, 4, 0, 2], [1, 2, 3, 4, 0, 0, 2]])
+    adj = torch.sparse_coo_tensor(edges, torch.ones(7), (5, 5), check_invariants=True)
+    model, x = _GCN(), torch.randn(5, 6)
+    trace = capture.trace_model(model, (x, adj))
+    assert [o.shape for o in trace.outputs] == tensor_shapes(model(x, adj))
+    assert trace.inputs[1].layout == "sparse_coo" and trace.inputs[1].nnz == 7 and trace.inputs[0].layout == ""
+    ops = [c.name for c in trace.calls if c.kind == "op"]
+    assert ops == ["mm", "spmm", "relu", "mm", "spmm", "log_softmax"]
+    g = view.build(trace)
+    adj_in = next(n.id for n in g.nodes if n.kind == NodeKind.INPUT and n.subtitle == "adj")
+    labels = {e.label for e in g.edges if e.src == adj_in}
+    assert labels == {"[5, 5] sparse_coo nnz=7"}
+    from archviz.record import Trace
+
+    assert Trace.from_json(trace.to_json()).inputs[1] == trace.inputs[1]  # the record keeps it
