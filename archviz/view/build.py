@@ -19,6 +19,7 @@ from ..kinds import (
     NodeKind,
     OpsMode,
     Role,
+    is_norm_class,
 )
 from ..record import NO_LOOPS, Call, Loop, Rolling, TensorMeta, Trace, is_call_id, named_path
 from . import groups, stacks, stubs
@@ -104,11 +105,21 @@ class _Builder(Boxes):
                 and has_kids
                 and (depth is None or c.depth < depth)
                 and self.rep(c.id) not in self.closed_custom  # every step of a closed cell, not only the first
+                and not self._closed_norm(c)
             ):
                 role = Role.CLUSTER
             else:
                 role = Role.NODE
             self.role[c.id], self.owner[c.id] = role, c.id
+
+    def _closed_norm(self, c: Call) -> bool:
+        """A hand-written norm layer made of ops only (`T5LayerNorm`, an RMSNorm) is one box at any depth,
+        as `nn.LayerNorm` is: one rule for the final norm and those inside blocks (`--ops all` opens it)."""
+        return (
+            self.view.ops != OpsMode.ALL
+            and is_norm_class(c.type)
+            and all(k.kind != CallKind.MODULE for k in self.all_kids.get(c.id, ()))
+        )
 
     def _group_constructions(self) -> None:
         """Fold mask and constant construction ops into one box each (not with `--ops all`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..kinds import C_N_PATH, GETITEM, STATE_PATH, CallKind, Direction
-from ..record import Call, TensorMeta, Trace, is_call_id, named_path, shape_text
+from ..record import Call, TensorMeta, Trace, is_call_id, named_path, path_tail, shape_text
 from .graph import Edge
 
 Names = dict[str, tuple[str, ...]]  # tensor id -> the axis name of each dim ('' for none), for `--dims`
@@ -22,7 +22,7 @@ def tensor_lines(metas: tuple[TensorMeta, ...], limit: int = 6, names: Names | N
     """One line per tensor (`data [31, 16]`, `[4] int64`); identical lines are counted, not repeated."""
     counts: dict[str, int] = {}
     for t in metas:
-        tail = t.path.rsplit(".", 1)[1] if "." in t.path else ""
+        tail = path_tail(t.path)
         shape = named_shape(t.shape, names.get(t.tid) if names else None)
         line = (tail + " " if tail else "") + shape + ("" if t.dtype == "float32" else f" {t.dtype}")
         if t.layout:  # a sparse tensor says so, and how many values it stores

@@ -194,3 +194,97 @@ def test_a_sparse_adjacency_shows_its_layout_and_spmm_its_name() -> None:
     from archviz.record import Trace
 
     assert Trace.from_json(trace.to_json()).inputs[1] == trace.inputs[1]  # the record keeps it
+
+
+# ---- 8. a returned cache, whole --------------------------------------------------------------------
+
+
+class _KVLayer:
+    """One layer's keys and values, kept in attributes, as Hugging Face's cache layers keep them."""
+
+    def __init__(self) -> None:
+        self.keys: torch.Tensor | None = None
+        self.values: torch.Tensor | None = None
+
+    def update(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        self.keys = k if self.keys is None else torch.cat([self.keys, k], dim=-2)
+        self.values = v if self.values is None else torch.cat([self.values, v], dim=-2)
+        return self.keys, self.values
+
+
+class _KVCache:
+    """A dynamic cache: a list of layers that grows as the model runs (no tensor, no dict, no dataclass)."""
+
+    def __init__(self) -> None:
+        self.layers: list[_KVLayer] = []
+
+    def update(self, k: torch.Tensor, v: torch.Tensor, idx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        while len(self.layers) <= idx:
+            self.layers.append(_KVLayer())
+        return self.layers[idx].update(k, v)
+
+
+class _PairCache:
+    """An encoder-decoder cache: two caches under two names."""
+
+    def __init__(self) -> None:
+        self.self_attention_cache, self.cross_attention_cache = _KVCache(), _KVCache()
+
+
+class _LMOutput(dict):  # type: ignore[type-arg]
+    """A mapping with attribute access, as Hugging Face's ModelOutput is."""
+
+    __getattr__ = dict.__getitem__
+
+
+class _Attention(nn.Module):
+    def __init__(self, idx: int) -> None:
+        super().__init__()
+        self.idx = idx
+        self.qkv = nn.Linear(16, 48)
+        self.out = nn.Linear(16, 16)
+
+    def forward(self, h: torch.Tensor, memory: torch.Tensor, cache: _PairCache) -> torch.Tensor:
+        b, t, _ = h.shape
+        q, k, v = self.qkv(h).view(b, t, 3, 2, 8).permute(2, 0, 3, 1, 4)
+        k, v = cache.self_attention_cache.update(k, v, self.idx)
+        ck, cv = cache.cross_attention_cache.update(memory.view(b, -1, 2, 8).transpose(1, 2), memory.view(b, -1, 2, 8).transpose(1, 2), self.idx)
+        a = torch.softmax(q @ k.transpose(-1, -2), dim=-1) @ v + torch.softmax(q @ ck.transpose(-1, -2), dim=-1) @ cv
+        return h + self.out(a.transpose(1, 2).reshape(b, t, 16))
+
+
+class _CachedDecoder(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(20, 16)
+        self.layers = nn.ModuleList([_Attention(0), _Attention(1)])
+        self.head = nn.Linear(16, 20)
+
+    def forward(self, input_ids: torch.Tensor, memory: torch.Tensor) -> _LMOutput:
+        cache = _PairCache()
+        h = self.embed(input_ids)
+        for layer in self.layers:
+            h = layer(h, memory, cache)
+        return _LMOutput(logits=self.head(h), past_key_values=cache)
+
+
+def test_a_returned_cache_is_drawn_as_outputs_with_its_tensors() -> None:
+    model, args = _CachedDecoder(), (torch.randint(0, 20, (2, 5)), torch.randn(2, 3, 16))
+    trace = capture.trace_model(model, args)
+    out = model(*args)
+    expected = {"output['logits']": tuple(out["logits"].shape)}
+    for side in ("self_attention_cache", "cross_attention_cache"):
+        for i, layer in enumerate(getattr(out["past_key_values"], side).layers):
+            for field in ("keys", "values"):
+                expected[f"output['past_key_values'].{side}.layers[{i}].{field}"] = tuple(getattr(layer, field).shape)
+    assert {t.path: t.shape for t in trace.outputs} == expected
+    g = view.build(trace)
+    outs = [n for n in g.nodes if n.kind == NodeKind.OUTPUT]
+    assert len(outs) == 9 and all(_into(g, n.id) for n in outs)  # each wired from what made it
+    keys0 = next(n for n in outs if n.subtitle == "output['past_key_values'].self_attention_cache.layers[0].keys")
+    assert next(e.label for e in g.edges if e.dst == keys0.id) == "keys [2, 2, 5, 8]"
+    shallow = view.build(trace, view.View(depth=1, unroll=True))  # layers not folded
+    by_id = {n.id: n.title for n in shallow.nodes}
+    made = {n.subtitle: [by_id[s] for s in _into(shallow, n.id)] for n in shallow.nodes if n.kind == NodeKind.OUTPUT}
+    assert made["output['past_key_values'].self_attention_cache.layers[1].values"] == ["layers.1"]
+    assert made["output['logits']"] == ["head"]
