@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 from conftest import tensor_shapes
@@ -288,3 +289,99 @@ def test_a_returned_cache_is_drawn_as_outputs_with_its_tensors() -> None:
     made = {n.subtitle: [by_id[s] for s in _into(shallow, n.id)] for n in shallow.nodes if n.kind == NodeKind.OUTPUT}
     assert made["output['past_key_values'].self_attention_cache.layers[1].values"] == ["layers.1"]
     assert made["output['logits']"] == ["head"]
+
+
+# ---- 10. one rule for norms; one spelling for mapping outputs; quiet means quiet ------------------------
+
+
+class _RMSNorm(nn.Module):
+    """T5's layer norm: no mean subtraction, no bias, written as ops."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        variance = h.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        return self.weight * (h * torch.rsqrt(variance + 1e-6))
+
+
+class _Block(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer_norm = _RMSNorm(16)
+        self.ff = nn.Linear(16, 16)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h + self.ff(self.layer_norm(h))
+
+
+class _Stack(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.block = nn.ModuleList([_Block(), _Block()])
+        self.final_layer_norm = _RMSNorm(16)
+
+    def forward(self, h: torch.Tensor) -> _LMOutput:
+        for b in self.block:
+            h = b(h)
+        return _LMOutput(last_hidden_state=self.final_layer_norm(h))
+
+
+def test_hand_written_norms_are_one_box_inside_blocks_and_at_the_end() -> None:
+    model, x = _Stack(), torch.randn(2, 5, 16)
+    trace = capture.trace_model(model, (x,))
+    assert [o.shape for o in trace.outputs] == [tuple(model(x)["last_hidden_state"].shape)]
+    for v in (view.View(), view.View(unroll=True), view.View(depth=3)):
+        g = view.build(trace, v)
+        titles = [n.title for n in g.nodes]
+        assert "final_layer_norm" in titles and "rsqrt" not in titles and "pow" not in titles
+        assert any(t.endswith("layer_norm") and t.startswith("block.") for t in titles)
+        assert not any(c.label.startswith(("final_layer_norm", "block.0.layer_norm")) for c in g.clusters)
+    everything = [n.title for n in view.build(trace, view.View(ops="all", unroll=True)).nodes]
+    assert everything.count("rsqrt") == 3  # --ops all opens them, every one
+
+
+def test_mapping_outputs_are_spelled_as_keys_and_records_in_the_attribute_spelling_still_load() -> None:
+    from archviz.record import Trace
+
+    model, x = _Stack(), torch.randn(2, 5, 16)
+    trace = capture.trace_model(model, (x,))
+    assert [t.path for t in trace.outputs] == ["output['last_hidden_state']"]
+    g = view.build(trace)
+    (out,) = [n for n in g.nodes if n.kind == NodeKind.OUTPUT]
+    assert next(e.label for e in g.edges if e.dst == out.id) == "last_hidden_state [2, 5, 16]"
+    # a record written before this spelling was chosen: `output.last_hidden_state`
+    older = Trace.from_json(trace.to_json().replace("output['last_hidden_state']", "output.last_hidden_state"))
+    assert [t.path for t in older.outputs] == ["output.last_hidden_state"] and older.lint() == []
+    g = view.build(older)
+    (out,) = [n for n in g.nodes if n.kind == NodeKind.OUTPUT]
+    assert out.subtitle == "output.last_hidden_state"
+    assert next(e.label for e in g.edges if e.dst == out.id) == "last_hidden_state [2, 5, 16]"
+
+
+def test_quiet_means_no_warning_and_no_hint_on_stderr(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from archviz import cli
+
+    model = tmp_path / "warns.py"
+    model.write_text(
+        "import warnings\nimport torch\nfrom torch import nn\n\n\n"
+        "class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.a, self.unused = nn.Linear(4, 4), nn.Linear(4, 4)\n\n"
+        "    def forward(self, x):\n        warnings.warn('this path is deprecated')\n        return self.a(x)\n\n\n"
+        "def build_model():\n    return M()\n\n\ndef example_inputs():\n    return (torch.randn(2, 4),)\n",
+        encoding="utf-8",
+    )
+    args = ["render", str(model), "-o", str(tmp_path / "out"), "--format", "dot"]
+    said = []
+    for extra in ([], ["-q"]):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = CliRunner().invoke(cli.main, [*args, *extra])
+        assert result.exit_code == 0 and result.stdout.strip().endswith("warns.dot")
+        said.append((result.stderr, [str(w.message) for w in caught]))
+    (loud, loud_warnings), (quiet, quiet_warnings) = said
+    assert "the doctor found" in loud and "this path is deprecated" in loud_warnings
+    assert quiet == "" and quiet_warnings == []
