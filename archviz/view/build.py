@@ -178,6 +178,7 @@ class _Builder(Boxes):
         self._loop_clusters(clusters)
         edges = self._edges(nodes)
         self._outputs(nodes, edges)
+        unused = self._drop_unused(nodes, edges)
         trace = self.trace
         title = f"{trace.model_name}: {trace.model_class}" + (f" ({trace.source_file})" if trace.source_file else "")
         return Graph(
@@ -189,6 +190,7 @@ class _Builder(Boxes):
             clusters=tuple(clusters.values()),
             loops=self.rolling.loops,
             notes=self._page_notes(),
+            left_out=unused,
             places=tuple(self._places(nodes, clusters)),
             compact=self.view.compact,
         )
@@ -249,6 +251,29 @@ class _Builder(Boxes):
             if src is not None:
                 edges.setdefault((src, nid, 0, ""), []).append(t)
 
+    def _drop_unused(self, nodes: dict[str, Node], edges: dict[tuple[str, str, int, str], list[TensorMeta]]) -> str:
+        """Leave out the op boxes whose values nothing drawn reads and the model does not return (an unused
+        `head_arange`, a `mask.all()` only an `if` looks at), and so on back; say so in one page note.
+        `--ops all` draws them; a write in place (`add_`, `x[i] = v`) is kept: it changes state."""
+        if self.view.ops == OpsMode.ALL:
+            return ""
+        dropped: list[str] = []
+        while True:
+            feeding = {e[0] for e in edges} | {e.src for e in self.extra_edges}
+            dead = [n for n in nodes.values() if n.kind == NodeKind.OP and not n.error and n.id not in feeding]
+            dead = [n for n in dead if n.id in self.groups or not _writes(self.trace.call(n.call or n.id).name)]
+            if not dead:
+                break
+            for n in dead:
+                dropped.append(n.title)
+                del nodes[n.id]
+            gone = {n.id for n in dead}
+            for key in [k for k in edges if k[1] in gone]:
+                del edges[key]
+        if not dropped:
+            return ""
+        return f"not drawn, never used: {', '.join(dict.fromkeys(dropped))} (--ops all draws them)"
+
     def _page_notes(self) -> tuple[str, ...]:
         """When the page is the root call, its words (error, notes) are the page's."""
         root = self.trace.calls[0] if self.trace.calls else None
@@ -301,8 +326,21 @@ class _Builder(Boxes):
                 key = (src, dst, back, role)
                 if (key, t.path, t.shape) not in seen:  # a set: `stack` of 1000 steps has 1000 inputs
                     seen.add((key, t.path, t.shape))
-                    edges.setdefault(key, []).append(t)
+                    edges.setdefault(key, []).append(self._as_sent(t))
         return edges
+
+    def _as_sent(self, t: TensorMeta) -> TensorMeta:
+        """`t` with the dtype it left its drawn maker with, when a folded `.to(torch.bool)` or `.float()`
+        changed it on the way (`int64→bool`): the edge carries both, not the converted one alone."""
+        sent = t
+        for _ in range(50):
+            if not is_call_id(sent.producer) or self.role.get(sent.producer) != Role.HIDDEN:
+                break
+            call = self.trace.call(sent.producer)
+            if not call.inputs or not any(o.tid == sent.tid for o in call.outputs):
+                break
+            sent = call.inputs[0]
+        return t if sent.dtype == t.dtype else dataclasses.replace(t, dtype=f"{sent.dtype}→{t.dtype}")
 
     def _origin(self, t: TensorMeta) -> str | None:
         """The call whose output `t` is, seen through folded bookkeeping (`.to()`, `.detach()`)."""
@@ -325,6 +363,11 @@ class _Builder(Boxes):
             if loop in made and made[loop] != step:
                 return self.loop_count[loop] if made[loop] < step else 0
         return 0
+
+
+def _writes(op: str) -> bool:
+    """An op that writes in place (`add_`, `__setitem__`, `__iadd__`): its effect is no value read later."""
+    return (op.endswith("_") and not op.startswith("__")) or op in ("__setitem__",) or op.startswith("__i")
 
 
 def build(trace: Trace, view: View | None = None, loops: Rolling | None = None) -> Graph:

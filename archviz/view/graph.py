@@ -117,6 +117,7 @@ class Graph:
     compact: bool = False  # boxes say name, class and output shapes only
     caption: str = ""  # which view this is, under the title (`drawn with --depth 2 of 5; …`)
     fit_px: tuple[float, float] | None = None  # (width, height) at 96 dpi the picture is scaled down to fit
+    left_out: str = ""  # what the view leaves out and why (`not drawn, never used: all (--ops all draws them)`)
 
     def __repr__(self) -> str:
         """A one-line summary (the dataclass's own repr would print every node and edge)."""

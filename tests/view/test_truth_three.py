@@ -385,3 +385,51 @@ def test_quiet_means_no_warning_and_no_hint_on_stderr(tmp_path) -> None:  # type
     (loud, loud_warnings), (quiet, quiet_warnings) = said
     assert "the doctor found" in loud and "this path is deprecated" in loud_warnings
     assert quiet == "" and quiet_warnings == []
+
+
+# ---- 7. boxes that explain nothing ---------------------------------------------------------------------
+
+
+class _MaskedEncoder(nn.Module):
+    """Builds its attention mask the way Hugging Face's mask helpers do: a padding check only an `if`
+    reads, an index table it never uses, and the int64 mask converted to bool on the way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(30, 16)
+        self.attn = nn.MultiheadAttention(16, 2, batch_first=True)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        padding_mask = attention_mask.to(dtype=torch.bool)
+        if padding_mask.all():
+            padding_mask = None
+        head_arange = torch.arange(1)[None, :, None, None]  # noqa: F841  (built, never read)
+        h = self.embed(input_ids)
+        key_padding = ~padding_mask if padding_mask is not None else None
+        return self.attn(h, h, h, key_padding_mask=key_padding, need_weights=False)[0]
+
+
+def test_unused_values_are_left_out_and_said_and_a_converted_mask_keeps_its_dtype() -> None:
+    from archviz.draw import dot
+
+    model = _MaskedEncoder().eval()
+    args = (torch.randint(0, 30, (2, 6)), torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]]))
+    trace = capture.trace_model(model, args)
+    assert [o.shape for o in trace.outputs] == tensor_shapes(model(*args))
+    g = view.build(trace)
+    titles = [n.title for n in g.nodes]
+    assert "all" not in titles and not any(t.startswith("getitem [None") for t in titles) and "arange" not in titles
+    assert g.left_out.startswith("not drawn, never used: all") and "--ops all" in g.left_out
+    every = view.build(trace, view.View(ops="all"))
+    assert "all" in [n.title for n in every.nodes] and every.left_out == ""
+    # every op box drawn feeds something
+    feeding = {e.src for e in g.edges}
+    assert all(n.id in feeding for n in g.nodes if n.kind == NodeKind.OP)
+    mask_in = next(n.id for n in g.nodes if n.kind == NodeKind.INPUT and n.subtitle == "attention_mask")
+    labels = [e.label for e in g.edges if e.src == mask_in]
+    assert labels and all("int64→bool" in label for label in labels), labels
+    text = dot.to_dot(g)
+    legend = text[text.index("legend-table") :]
+    assert "module" in legend and "input / output" in legend
+    assert "recurrent cell" not in legend and "gate (σ, tanh)" not in legend and "loop state" not in legend
+    assert "torch helper" not in legend and "error" not in legend
