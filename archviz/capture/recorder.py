@@ -19,7 +19,7 @@ from torch.nn.parameter import is_lazy
 from .. import record
 from ..errors import text_of
 from ..kinds import INPUT_PRODUCER, CallKind
-from . import layouts, tensors, threads
+from . import layouts, methods, tensors, threads
 from . import verify as gate_verify
 from .modules import Statics, callee
 from .ops import is_bookkeeping, may_write, op_name
@@ -78,6 +78,8 @@ class Recorder:
             os.path.join(torch_dir, *p) for p in (("overrides.py",), ("nn", "modules", "module.py"))
         )
         self.plumbing: dict[CodeType, bool] = {}
+        self.methods: dict[int, FrameType] = {}  # open method calls of submodules (call index -> frame)
+        self.method_calls: list[int] = []  # every such call, for their outputs at freeze
 
     def op_reads(self, model: nn.Module) -> set[int]:
         """Object ids of `model`'s parameters and buffers that a recorded call read (or returned)."""
@@ -192,6 +194,7 @@ class Recorder:
                 static = self.statics.of(module, self.names, self.tied)
                 start = sys._getframe(1)
                 source, _, frame = self.finder.site(start)
+                self._method_scope(frame)
                 reader = tensors.Reader(frame, callee(static["name"]), False, True, self._direct(start, frame))
                 cid = record.call_id(len(self.calls))
                 inputs = tuple(self.table.read(path, t, reader, cid) for path, t in found)
@@ -281,6 +284,7 @@ class Recorder:
                 start = sys._getframe(2)
                 source, composite, frame = self.finder.site(start)
                 self._close_composite_if_left(composite)
+                self._method_scope(frame)
                 if composite is not None and self.composite is None:
                     self._open_composite(composite)
                 name, qual = op_name(func)
@@ -318,6 +322,37 @@ class Recorder:
         finally:
             self.busy = False
         return out
+
+    # ---- submodules used through their methods --------------------------------------------
+
+    def _method_scope(self, frame: FrameType | None) -> None:
+        """Close the method calls whose frame returned; open one when `frame` is a method of a registered
+        module whose call is not open (`self.corr_block.build_pyramid(...)`: no hook fires)."""
+        while self.stack and self.stack[-1] in self.methods:
+            if methods.running(self.methods[self.stack[-1]], frame):
+                break
+            self.methods.pop(self.stack.pop())
+        module = methods.owner(frame, self.names)
+        if module is None or frame is None or any(self.calls[i]["module_id"] == id(module) for i in self.stack):
+            return
+        self.called.add(id(module))  # used, if not through forward
+        static = self.statics.of(module, self.names, self.tied)
+        found, others = walk_args((), methods.arguments(frame), plain_kwargs=True)
+        idx = self._new_call(
+            CallKind.MODULE,
+            static["name"],
+            static["type"],
+            source=self.finder.site(frame.f_back)[0] if frame.f_back else None,
+            inputs=self.metas(found),
+            args=tuple(record.ArgMeta(p, s) for p, s in others),
+            params=static["params"],
+            param_list=static["param_list"],
+            module_id=id(module),
+            notes=(*static["notes"], f"used through its method {frame.f_code.co_name}(), not forward"),
+        )
+        self.stack.append(idx)
+        self.methods[idx] = frame
+        self.method_calls.append(idx)
 
     # ---- grouped torch helpers (pack_padded_sequence & co) -------------------------------
 
@@ -371,6 +406,8 @@ class Recorder:
     def freeze(self, **trace_fields: Any) -> record.Trace:
         if self.composite is not None:
             self._close_composite(None)
+        self.methods.clear()
+        methods.fill_boundary(self.calls, self.method_calls, trace_fields.get("outputs", ()))
         self.stats.flush()
         said = [*self.notes, *filter(None, [self.threads.note()])]
         if said and self.calls:

@@ -261,7 +261,10 @@ class _Builder(Boxes):
         while True:
             feeding = {e[0] for e in edges} | {e.src for e in self.extra_edges}
             dead = [n for n in nodes.values() if n.kind == NodeKind.OP and not n.error and n.id not in feeding]
-            dead = [n for n in dead if n.id in self.groups or not _writes(self.trace.call(n.call or n.id).name)]
+            # a box of one op call or a folded group; not the parts of an opened nn.LSTM (`call-0016:cat1`)
+            dead = [
+                n for n in dead if n.id in self.groups or (n.id == n.call and not _writes(self.trace.call(n.id).name))
+            ]
             if not dead:
                 break
             for n in dead:

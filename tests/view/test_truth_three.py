@@ -433,3 +433,68 @@ def test_unused_values_are_left_out_and_said_and_a_converted_mask_keeps_its_dtyp
     assert "module" in legend and "input / output" in legend
     assert "recurrent cell" not in legend and "gate (σ, tanh)" not in legend and "loop state" not in legend
     assert "torch helper" not in legend and "error" not in legend
+
+
+# ---- 5. a submodule used through its methods --------------------------------------------------------
+
+
+class _CorrBlock(nn.Module):
+    """RAFT's correlation block: no forward; the model calls `build_pyramid` once and `index_pyramid`
+    at every refinement step."""
+
+    def __init__(self, levels: int = 2) -> None:
+        super().__init__()
+        self.levels = levels
+        self.pyramid: list[torch.Tensor] = []
+
+    def build_pyramid(self, fmap1: torch.Tensor, fmap2: torch.Tensor) -> None:
+        b, c, h, w = fmap1.shape
+        corr = torch.matmul(fmap1.flatten(2).transpose(1, 2), fmap2.flatten(2)) / c**0.5
+        corr = corr.reshape(b * h * w, 1, h, w)
+        self.pyramid = [corr]
+        for _ in range(self.levels - 1):
+            corr = nn.functional.avg_pool2d(corr, kernel_size=2, stride=2)
+            self.pyramid.append(corr)
+
+    def index_pyramid(self, coords: torch.Tensor) -> torch.Tensor:
+        b, _, h, w = coords.shape
+        grid = coords.permute(0, 2, 3, 1).reshape(b * h * w, 1, 1, 2)
+        feats = [nn.functional.grid_sample(level, grid, align_corners=True) for level in self.pyramid]
+        return torch.cat(feats, dim=1).view(b, h, w, -1).permute(0, 3, 1, 2)
+
+
+class _FlowNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fnet = nn.Conv2d(3, 8, 3, padding=1)
+        self.corr_block = _CorrBlock()
+        self.update = nn.Conv2d(2 + 2, 2, 3, padding=1)
+
+    def forward(self, img1: torch.Tensor, img2: torch.Tensor) -> torch.Tensor:
+        self.corr_block.build_pyramid(self.fnet(img1), self.fnet(img2))
+        coords = torch.zeros(img1.shape[0], 2, img1.shape[2], img1.shape[3])
+        for _ in range(3):
+            corr = self.corr_block.index_pyramid(coords)
+            coords = coords + self.update(torch.cat([corr, coords], dim=1))
+        return coords
+
+
+def test_ops_in_a_submodules_methods_belong_to_it() -> None:
+    model, args = _FlowNet(), (torch.randn(1, 3, 4, 4), torch.randn(1, 3, 4, 4))
+    trace = capture.trace_model(model, args)
+    assert [o.shape for o in trace.outputs] == tensor_shapes(model(*args))
+    corr_calls = [c for c in trace.calls if c.name == "corr_block"]
+    assert len(corr_calls) == 4 and all(c.kind == "module" and c.type == "_CorrBlock" for c in corr_calls)
+    kids = trace.children()
+    assert {k.name for k in kids[corr_calls[0].id]} >= {"matmul", "avg_pool2d"}
+    assert {k.name for k in kids[corr_calls[1].id]} >= {"grid_sample", "cat"}
+    assert all(c.parent != trace.calls[0].id for c in trace.calls if c.name in ("grid_sample", "avg_pool2d", "matmul"))
+    assert corr_calls[1].outputs and corr_calls[1].outputs[0].shape == (1, 2, 4, 4)
+    g = view.build(trace, view.View(depth=1))
+    titles = [n.title for n in g.nodes]
+    assert "grid_sample" not in titles and "matmul" not in titles and "corr_block" in titles
+    corr = [n for n in g.nodes if n.title == "corr_block"]
+    fnet = next(n.id for n in g.nodes if n.title == "fnet")
+    assert any(e.src == fnet and e.dst == corr[0].id for e in g.edges)  # the features go into the block
+    assert len(corr) == 2 and any(e.src == corr[0].id and e.dst == corr[1].id for e in g.edges)  # the pyramid
+    assert all(_into(g, n.id) for n in g.nodes if n.kind == NodeKind.OUTPUT)
