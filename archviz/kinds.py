@@ -7,7 +7,6 @@ compares a domain term as a string literal of its own.
 from __future__ import annotations
 
 import re
-
 from enum import StrEnum
 
 

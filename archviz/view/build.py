@@ -275,7 +275,9 @@ class _Builder(Boxes):
                 del edges[key]
         if not dropped:
             return ""
-        return f"not drawn, never used: {', '.join(dict.fromkeys(dropped))} (--ops all draws them)"
+        names = ", ".join(dict.fromkeys(dropped))
+        why = "no box reads them (unused, or read only as Python values by .item() or if); --ops all draws them"
+        return f"not drawn: {names}: {why}"
 
     def _page_notes(self) -> tuple[str, ...]:
         """When the page is the root call, its words (error, notes) are the page's."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..kinds import C_N_PATH, GETITEM, STATE_PATH, CallKind, Direction
 from ..record import Call, TensorMeta, Trace, is_call_id, named_path, path_tail, shape_text
@@ -63,7 +64,7 @@ def _values_at(values: list[str]) -> str:
     if len(set(values)) == 1:
         return values[0]
     ints = [int(v) for v in values if v.lstrip("-").isdigit()]
-    gaps = {b - a for a, b in zip(ints, ints[1:], strict=False)}
+    gaps = {b - a for a, b in pairwise(ints)}
     if len(ints) == len(values) and len(gaps) == 1 and 0 not in gaps:  # a run: 0, 1, 2 … or 8, 6, 4 …
         return f"{ints[0]}…{ints[-1]}"
     return "…"
