@@ -16,6 +16,36 @@ from typing import Any
 from torch import nn
 
 from .. import record
+from ..kinds import CallKind
+from .walk import walk_args
+
+
+def scope(rec: Any, frame: FrameType | None) -> None:
+    """Close the method calls whose frame returned; open one when `frame` is a method of a registered
+    module whose call is not open (`self.corr_block.build_pyramid(...)`: no hook fires). `rec` is the
+    `recorder.Recorder`, which imports this module."""
+    while rec.stack and rec.stack[-1] in rec.methods:
+        if running(rec.methods[rec.stack[-1]], frame):
+            break
+        rec.methods.pop(rec.stack.pop())
+    module = owner(frame, rec.names)
+    if module is None or frame is None or any(rec.calls[i]["module_id"] == id(module) for i in rec.stack):
+        return
+    rec.called.add(id(module))  # used, if not through forward
+    static = rec.statics.of(module, rec.names, rec.tied)
+    found, others = walk_args((), arguments(frame), plain_kwargs=True)
+    idx = rec._new_call(
+        CallKind.MODULE,
+        static["name"],
+        static["type"],
+        **call_fields(static, frame, rec.finder.site(frame.f_back)[0] if frame.f_back else None),
+        inputs=rec.metas(found),
+        args=tuple(record.ArgMeta(p, s) for p, s in others),
+        module_id=id(module),
+    )
+    rec.stack.append(idx)
+    rec.methods[idx] = frame
+    rec.method_calls.append(idx)
 
 
 def owner(frame: FrameType | None, names: dict[int, str]) -> nn.Module | None:
@@ -27,6 +57,16 @@ def owner(frame: FrameType | None, names: dict[int, str]) -> nn.Module | None:
         return None
     me = frame.f_locals.get("self")
     return me if isinstance(me, nn.Module) and id(me) in names else None
+
+
+def call_fields(static: dict[str, Any], frame: FrameType, source: record.Source | None) -> dict[str, Any]:
+    """The module call's fields that say what it is and how it was used."""
+    return {
+        "source": source,
+        "params": static["params"],
+        "param_list": static["param_list"],
+        "notes": (*static["notes"], f"used through its method {frame.f_code.co_name}(), not forward"),
+    }
 
 
 def running(method: FrameType, frame: FrameType | None) -> bool:

@@ -194,7 +194,7 @@ class Recorder:
                 static = self.statics.of(module, self.names, self.tied)
                 start = sys._getframe(1)
                 source, _, frame = self.finder.site(start)
-                self._method_scope(frame)
+                methods.scope(self, frame)
                 reader = tensors.Reader(frame, callee(static["name"]), False, True, self._direct(start, frame))
                 cid = record.call_id(len(self.calls))
                 inputs = tuple(self.table.read(path, t, reader, cid) for path, t in found)
@@ -284,7 +284,7 @@ class Recorder:
                 start = sys._getframe(2)
                 source, composite, frame = self.finder.site(start)
                 self._close_composite_if_left(composite)
-                self._method_scope(frame)
+                methods.scope(self, frame)
                 if composite is not None and self.composite is None:
                     self._open_composite(composite)
                 name, qual = op_name(func)
@@ -322,37 +322,6 @@ class Recorder:
         finally:
             self.busy = False
         return out
-
-    # ---- submodules used through their methods --------------------------------------------
-
-    def _method_scope(self, frame: FrameType | None) -> None:
-        """Close the method calls whose frame returned; open one when `frame` is a method of a registered
-        module whose call is not open (`self.corr_block.build_pyramid(...)`: no hook fires)."""
-        while self.stack and self.stack[-1] in self.methods:
-            if methods.running(self.methods[self.stack[-1]], frame):
-                break
-            self.methods.pop(self.stack.pop())
-        module = methods.owner(frame, self.names)
-        if module is None or frame is None or any(self.calls[i]["module_id"] == id(module) for i in self.stack):
-            return
-        self.called.add(id(module))  # used, if not through forward
-        static = self.statics.of(module, self.names, self.tied)
-        found, others = walk_args((), methods.arguments(frame), plain_kwargs=True)
-        idx = self._new_call(
-            CallKind.MODULE,
-            static["name"],
-            static["type"],
-            source=self.finder.site(frame.f_back)[0] if frame.f_back else None,
-            inputs=self.metas(found),
-            args=tuple(record.ArgMeta(p, s) for p, s in others),
-            params=static["params"],
-            param_list=static["param_list"],
-            module_id=id(module),
-            notes=(*static["notes"], f"used through its method {frame.f_code.co_name}(), not forward"),
-        )
-        self.stack.append(idx)
-        self.methods[idx] = frame
-        self.method_calls.append(idx)
 
     # ---- grouped torch helpers (pack_padded_sequence & co) -------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -106,16 +106,10 @@ class _Walker:
             self.tensors.append((path, obj))
         elif isinstance(obj, Mapping):  # before dataclasses: a ModelOutput is both, and spelled as a mapping
             self._items(obj, path, depth)
-        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            for f in dataclasses.fields(obj):
-                value = getattr(obj, f.name, None)
-                if value is not None:
-                    self.walk(value, f"{path}.{f.name}", depth + 1)
-        elif isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple, PackedSequence
-            for name in obj._fields:
-                value = getattr(obj, name)
-                if value is not None:
-                    self.walk(value, f"{path}.{name}", depth + 1)
+        elif (dataclasses.is_dataclass(obj) and not isinstance(obj, type)) or (
+            isinstance(obj, tuple) and hasattr(obj, "_fields")  # namedtuple, PackedSequence
+        ):
+            self._fields(obj, path, depth)
         elif isinstance(obj, (tuple, list)):
             if len(obj) > _MAX_ITEMS:
                 self.others.append((path, f"{type(obj).__name__} of {len(obj)}"))
@@ -123,14 +117,25 @@ class _Walker:
             for i, v in enumerate(obj):
                 self.walk(v, f"{path}[{i}]", depth + 1)
         elif self.objects and depth < _OBJECT_DEPTH and _plain_object(obj) and id(obj) not in self.seen:
-            self.seen.add(id(obj))
-            found = len(self.tensors)
-            for name, value in vars(obj).items():
-                if not name.startswith("_") and value is not None:
-                    self.walk(value, f"{path}.{name}", depth + 1)
-            if len(self.tensors) == found and len(self.others) < _MAX_ITEMS:
-                self.others.append((path, summarise(obj)))
+            self._attributes(obj, path, depth)
         elif len(self.others) < _MAX_ITEMS:
+            self.others.append((path, summarise(obj)))
+
+    def _fields(self, obj: Any, path: str, depth: int) -> None:
+        names = cast(Any, obj)._fields if isinstance(obj, tuple) else [f.name for f in dataclasses.fields(obj)]
+        for name in names:
+            value = getattr(obj, name, None)
+            if value is not None:
+                self.walk(value, f"{path}.{name}", depth + 1)
+
+    def _attributes(self, obj: Any, path: str, depth: int) -> None:
+        """A plain object an output holds (a cache): its public attributes, or its summary if no tensor."""
+        self.seen.add(id(obj))
+        found = len(self.tensors)
+        for name, value in vars(obj).items():
+            if not name.startswith("_") and value is not None:
+                self.walk(value, f"{path}.{name}", depth + 1)
+        if len(self.tensors) == found and len(self.others) < _MAX_ITEMS:
             self.others.append((path, summarise(obj)))
 
     def _items(self, obj: Mapping[Any, Any], path: str, depth: int) -> None:

@@ -157,12 +157,17 @@ class _Builder(Boxes):
                 head = next((h for h in (STATE_PATH, SEQUENCE_PATHS[1]) if path.startswith(h)), path)
                 return emits.get(path) or emits.get(head, owner + ":in")
             return owner
-        if role == Role.HIDDEN:  # a module handing its input back; a bookkeeping op passes its first one on
-            handed = next((o for o in call.outputs if o.tid in (t.tid, t.given) and o.producer not in (None, p)), None)
+        return self._through(call, t, role == Role.HIDDEN, seen)
+
+    def _through(self, call: Call, t: TensorMeta, hidden: bool, seen: int) -> str | None:
+        """What made `t` as `call` (hidden, or an expanded module) passed it on, seen through the call."""
+        ids = (t.tid, t.given)
+        if hidden:  # a module handing its input back; a bookkeeping op passes its first one on
+            handed = next((o for o in call.outputs if o.tid in ids and o.producer not in (None, call.id)), None)
             given = handed or (call.inputs[0] if call.inputs else None)
             return self.source(given, seen + 1) if given is not None else None
         for out in call.outputs:  # an expanded module: look through to what made the output
-            if out.tid in (t.tid, t.given):
+            if out.tid in ids:
                 return self.source(out, seen + 1)
         return None
 
