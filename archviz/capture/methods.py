@@ -53,7 +53,7 @@ def owner(frame: FrameType | None, names: dict[int, str]) -> nn.Module | None:
     if frame is None:
         return None
     code = frame.f_code
-    if not code.co_argcount or code.co_varnames[0] != "self" or code.co_name == "forward":
+    if not code.co_argcount or code.co_varnames[0] != "self":  # `forward` too: `self.head.forward(h)` runs no hook
         return None
     me = frame.f_locals.get("self")
     return me if isinstance(me, nn.Module) and id(me) in names else None
