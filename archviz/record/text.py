@@ -23,8 +23,7 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@
 # U+061C: right-to-left spoofing), zero-width spaces and joiners (U+200B–200D, U+2060–2064, U+FEFF,
 # U+180E), line and paragraph separators (U+2028/2029). Each is shown as its Python escape.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u061c\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u2069\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -46,7 +46,10 @@ def test_four_identical_layers_fold_into_one_block_of_four() -> None:
     g = view.build(trace)
     (frame,) = [c for c in g.clusters if c.kind == ClusterKind.REPEAT]
     per_layer = 8 * 16 + 16 + 16 * 8 + 8
-    assert frame.label == f"layers.0–3 ×4 · [3, 8] → [3, 8]\n{per_layer:,} params each (not shared), {4 * per_layer:,} in all"
+    assert (
+        frame.label
+        == f"layers.0–3 ×4 · [3, 8] → [3, 8]\n{per_layer:,} params each (not shared), {4 * per_layer:,} in all"
+    )
     assert [n.title for n in g.nodes].count("layers.0.up") == 1 and "layers.1.up" not in [n.title for n in g.nodes]
     chained = [e for e in g.edges if e.back]
     assert chained and all(e.label.endswith("×4") for e in chained)
