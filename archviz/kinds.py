@@ -6,6 +6,7 @@ compares a domain term as a string literal of its own.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -242,6 +243,15 @@ ACTIVATION_OPS = {
 # ---- op names: the one vocabulary every stage reads ------------------------------------------------
 # Names as the recorder writes them (`Call.name` of an op: `add`, `__add__`, `add_`); where a set holds
 # stems, callers compare `op_stem(name)`.
+
+
+_NORM_CLASS = re.compile(r"Norm(\d[dD])?$")
+
+
+def is_norm_class(type_name: str) -> bool:
+    """A normalisation layer by its class name (`T5LayerNorm`, `LlamaRMSNorm`, `LayerNorm2d`): a
+    hand-written one is drawn as one box, as torch's own `nn.LayerNorm` is, wherever it sits."""
+    return bool(_NORM_CLASS.search(type_name))
 
 
 def op_stem(name: str) -> str:

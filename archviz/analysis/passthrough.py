@@ -29,6 +29,10 @@ def handed_back(c: Call, t: TensorMeta) -> TensorMeta | None:
     of the same maker, shape and dtype (the recorder gives the value handed back its own id); for a
     bookkeeping op (`.to()`, `.detach()`), its first input."""
     out = next((o for o in c.outputs if o.tid == t.tid), None)
+    if out is not None and out.given:  # the recorder said which input it was
+        same = next((i for i in c.inputs if i.tid == out.given), None)
+        if same is not None:
+            return same
     if out is not None and out.producer not in (None, c.id):
         same = next(
             (i for i in c.inputs if (i.producer, i.shape, i.dtype) == (out.producer, out.shape, out.dtype)), None

@@ -19,7 +19,7 @@ from torch.nn.parameter import is_lazy
 from .. import record
 from ..errors import text_of
 from ..kinds import INPUT_PRODUCER, CallKind
-from . import layouts, tensors, threads
+from . import layouts, methods, tensors, threads
 from . import verify as gate_verify
 from .modules import Statics, callee
 from .ops import is_bookkeeping, may_write, op_name
@@ -78,6 +78,8 @@ class Recorder:
             os.path.join(torch_dir, *p) for p in (("overrides.py",), ("nn", "modules", "module.py"))
         )
         self.plumbing: dict[CodeType, bool] = {}
+        self.methods: dict[int, FrameType] = {}  # open method calls of submodules (call index -> frame)
+        self.method_calls: list[int] = []  # every such call, for their outputs at freeze
 
     def op_reads(self, model: nn.Module) -> set[int]:
         """Object ids of `model`'s parameters and buffers that a recorded call read (or returned)."""
@@ -193,6 +195,7 @@ class Recorder:
                 static = self.statics.of(module, self.names, self.tied)
                 start = sys._getframe(1)
                 source, _, frame = self.finder.site(start)
+                methods.scope(self, frame)
                 reader = tensors.Reader(frame, callee(static["name"]), False, True, self._direct(start, frame))
                 cid = record.call_id(len(self.calls))
                 inputs = tuple(self.table.read(path, t, reader, cid) for path, t in found)
@@ -284,10 +287,13 @@ class Recorder:
                 start = sys._getframe(2)
                 source, composite, frame = self.finder.site(start)
                 self._close_composite_if_left(composite)
+                methods.scope(self, frame)
                 if composite is not None and self.composite is None:
                     self._open_composite(composite)
                 name, qual = op_name(func)
                 found, others = walk_args(args, kwargs)
+                if name == "mm" and any(t.layout != torch.strided for _, t in found):
+                    name, qual = "spmm", "torch.spmm"  # `torch.spmm` and a sparse `mm` reach the mode as `mm`
                 direct = start is frame or self._direct(start, frame, getattr(func, "__code__", None))
                 reader = tensors.Reader(frame, name, qual.startswith("Tensor."), False, direct)
                 inputs = tuple(self.table.read(path, t, reader) for path, t in found)
@@ -372,6 +378,8 @@ class Recorder:
     def freeze(self, **trace_fields: Any) -> record.Trace:
         if self.composite is not None:
             self._close_composite(None)
+        self.methods.clear()
+        methods.fill_boundary(self.calls, self.method_calls, trace_fields.get("outputs", ()))
         self.stats.flush()
         said = [*self.notes, *filter(None, [self.threads.note()])]
         if said and self.calls:

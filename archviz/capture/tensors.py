@@ -16,6 +16,7 @@ Tensor ids follow execution order (`t-0012`); an entry dies with its tensor.
 
 from __future__ import annotations
 
+import dataclasses
 import linecache
 import weakref
 from dataclasses import dataclass
@@ -285,7 +286,8 @@ class TensorTable:
         inner = entry.state
         given = self.read_states.get((call, id(t))) or _find(entry, read_as.tid) or inner
         entry.set(self._state(self._new_tid(), call, site, given))
-        return tensor_meta(path, t, entry.state.tid, inner.producer)
+        # `given`: readers looking through the call find what made it (a model input) by its id
+        return dataclasses.replace(tensor_meta(path, t, entry.state.tid, inner.producer), given=inner.tid)
 
     def wrote(self, t: torch.Tensor, call: str) -> None:
         """`call` wrote `t` in place: a new version, read from `call` from now on (through any view)."""

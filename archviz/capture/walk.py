@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import torch
 
@@ -32,7 +33,18 @@ def tensor_meta(path: str, t: torch.Tensor, tid: str, producer: str | None) -> r
     shown = _DEVICE_NAMES.get(device)
     if shown is None:
         shown = _DEVICE_NAMES[device] = str(device)
-    return record.TensorMeta(path, tuple(t.shape), dtype_name(t.dtype), shown, tid, producer)
+    meta = record.TensorMeta(path, tuple(t.shape), dtype_name(t.dtype), shown, tid, producer)
+    return meta if t.layout == torch.strided else _sparse(meta, t)
+
+
+def _sparse(meta: record.TensorMeta, t: torch.Tensor) -> record.TensorMeta:
+    """The layout (`sparse_coo`, `sparse_csr`) and stored-value count of a sparse tensor."""
+    layout = str(t.layout).removeprefix("torch.")
+    try:
+        nnz: int | None = int(t._nnz())
+    except (RuntimeError, NotImplementedError):  # a layout that keeps no count
+        nnz = None
+    return dataclasses.replace(meta, layout=layout, nnz=nnz)
 
 
 def summarise(value: Any) -> str:
@@ -59,45 +71,91 @@ def walk_args(
 ) -> tuple[list[tuple[str, torch.Tensor]], list[tuple[str, str]]]:
     """Return the tensors inside `args`/`kwargs` with their paths, and summaries of the rest.
 
-    With `kwargs` None, `args` is one object walked under `root` (used for outputs).
+    With `kwargs` None, `args` is one object walked under `root` (used for outputs); an output also
+    shows the tensors a plain object holds in its attributes (a Hugging Face `DynamicCache`).
+
+    Paths: a mapping's items as `['key']` (a dict, and a Hugging Face `ModelOutput`, which is one:
+    `output['logits']`), a dataclass's or namedtuple's fields as `.name`, a sequence's items as `[i]`,
+    an object's attributes as `.name` (`output['past_key_values'].layers[0].keys`).
     """
     tensors: list[tuple[str, torch.Tensor]] = []
     others: list[tuple[str, str]] = []
+    walker = _Walker(tensors, others)
     if kwargs is None:
-        _walk(args, root, tensors, others)
+        walker.objects = root == "output"
+        walker.walk(args, root)
         return tensors, others
     for i, a in enumerate(args):
-        _walk(a, f"args[{i}]", tensors, others)
+        walker.walk(a, f"args[{i}]")
     for k, v in kwargs.items():
-        _walk(v, k if plain_kwargs else f"kwargs[{k!r}]", tensors, others)
+        walker.walk(v, k if plain_kwargs else f"kwargs[{k!r}]")
     return tensors, others
 
 
-def _walk(obj: Any, path: str, tensors: list[tuple[str, torch.Tensor]], others: list[tuple[str, str]]) -> None:
-    if isinstance(obj, torch.Tensor):
-        tensors.append((path, obj))
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):  # also Hugging Face's ModelOutput
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name, None)
+_OBJECT_DEPTH = 6  # how deep an output's plain objects are looked into (a cache of caches of layers)
+
+
+class _Walker:
+    """One walk: where tensors and summaries go, and the plain objects already looked into."""
+
+    def __init__(self, tensors: list[tuple[str, torch.Tensor]], others: list[tuple[str, str]]) -> None:
+        self.tensors, self.others = tensors, others
+        self.objects = False  # look into plain objects' attributes (outputs only)
+        self.seen: set[int] = set()
+
+    def walk(self, obj: Any, path: str, depth: int = 0) -> None:
+        if isinstance(obj, torch.Tensor):
+            self.tensors.append((path, obj))
+        elif isinstance(obj, Mapping):  # before dataclasses: a ModelOutput is both, and spelled as a mapping
+            self._items(obj, path, depth)
+        elif (dataclasses.is_dataclass(obj) and not isinstance(obj, type)) or (
+            isinstance(obj, tuple) and hasattr(obj, "_fields")  # namedtuple, PackedSequence
+        ):
+            self._fields(obj, path, depth)
+        elif isinstance(obj, (tuple, list)):
+            if len(obj) > _MAX_ITEMS:
+                self.others.append((path, f"{type(obj).__name__} of {len(obj):,}: the first {_KEPT} kept"))
+            for i, v in enumerate(obj[:_KEPT] if len(obj) > _MAX_ITEMS else obj):
+                self.walk(v, f"{path}[{i}]", depth + 1)
+        elif self.objects and depth < _OBJECT_DEPTH and _plain_object(obj) and id(obj) not in self.seen:
+            self._attributes(obj, path, depth)
+        elif len(self.others) < _MAX_ITEMS:
+            self.others.append((path, summarise(obj)))
+
+    def _fields(self, obj: Any, path: str, depth: int) -> None:
+        names = cast(Any, obj)._fields if isinstance(obj, tuple) else [f.name for f in dataclasses.fields(obj)]
+        for name in names:
+            value = getattr(obj, name, None)
             if value is not None:
-                _walk(value, f"{path}.{f.name}", tensors, others)
-    elif isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple, PackedSequence
-        for name in obj._fields:
-            value = getattr(obj, name)
-            if value is not None:
-                _walk(value, f"{path}.{name}", tensors, others)
-    elif isinstance(obj, (tuple, list)):
+                self.walk(value, f"{path}.{name}", depth + 1)
+
+    def _attributes(self, obj: Any, path: str, depth: int) -> None:
+        """A plain object an output holds (a cache): its public attributes, or its summary if no tensor."""
+        self.seen.add(id(obj))
+        found = len(self.tensors)
+        for name, value in vars(obj).items():
+            if not name.startswith("_") and value is not None:
+                self.walk(value, f"{path}.{name}", depth + 1)
+        if len(self.tensors) == found and len(self.others) < _MAX_ITEMS:
+            self.others.append((path, summarise(obj)))
+
+    def _items(self, obj: Mapping[Any, Any], path: str, depth: int) -> None:
         if len(obj) > _MAX_ITEMS:
-            others.append((path, f"{type(obj).__name__} of {len(obj):,}: the first {_KEPT} kept"))
-        for i, v in enumerate(obj[:_KEPT] if len(obj) > _MAX_ITEMS else obj):
-            _walk(v, f"{path}[{i}]", tensors, others)
-    elif isinstance(obj, dict):
-        if len(obj) > _MAX_ITEMS:
-            others.append((path, f"dict of {len(obj):,}: the first {_KEPT} kept"))
+            self.others.append((path, f"{type(obj).__name__} of {len(obj):,}: the first {_KEPT} kept"))
         for k, v in itertools.islice(obj.items(), _KEPT if len(obj) > _MAX_ITEMS else None):
-            _walk(v, f"{path}[{k!r}]", tensors, others)
-    elif len(others) < _MAX_ITEMS:
-        others.append((path, summarise(obj)))
+            self.walk(v, f"{path}[{k!r}]", depth + 1)
+
+
+def _plain_object(obj: Any) -> bool:
+    """An instance of a user or library class that keeps its state in attributes (not a module, a type,
+    a function, or a builtin value)."""
+    return (
+        hasattr(obj, "__dict__")
+        and not isinstance(obj, (type, torch.nn.Module, BaseException))
+        and not callable(getattr(obj, "__func__", None))
+        and type(obj).__module__ not in ("builtins", "types", "functools")
+        and not type(obj).__module__.startswith("torch")
+    )
 
 
 def capped(others: list[tuple[str, str]]) -> tuple[str, ...]:

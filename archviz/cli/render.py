@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+import warnings
 from typing import Any
 
 import click
@@ -81,7 +82,12 @@ def _render_options(params: dict[str, Any]) -> app.Options:
     help="Trace with autograd on (default: off, as under torch.no_grad(); training-only branches such as "
     "activation checkpointing then run as they do in training).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr; errors only.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress display, no notes, hints or Python warnings on stderr; errors only.",
+)
 @click.option(
     "--doctor",
     is_flag=True,
@@ -111,7 +117,10 @@ def render(**params: Any) -> None:
     progress = Progress(enabled=not params["quiet"])
     folder = params["out"]
     sink: app.MemorySink | app.FolderSink = app.MemorySink() if params["check"] else app.FolderSink(folder)
-    result = app.run(app.Source.file(params["path"]), options, sink, stage=progress.stage)
+    with warnings.catch_warnings():
+        if params["quiet"]:  # quiet means quiet: the warnings the model's code (or torch) raises are notes too
+            warnings.simplefilter("ignore")
+        result = app.run(app.Source.file(params["path"]), options, sink, stage=progress.stage)
     say = _Say(quiet=params["quiet"])
     if result.doctor_failed:
         say.note(f"{result.doctor_failed}; drawn without it")

@@ -42,9 +42,13 @@ def _row(text: str, bold: bool = False, colour: str | None = None, size: int | N
     return f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"{bg}>{body}</TD></TR>'
 
 
+def _paint(n: Node) -> Paint:
+    return Paint.ERROR if n.error else Paint.GATE if n.gate else Paint(n.kind)
+
+
 def _node_label(n: Node, pal: Palette = LIGHT, compact: bool = False) -> str:
     """Return a box's HTML-like label: the rows of its kind, then its notes and error, coloured by kind."""
-    paint = Paint.ERROR if n.error else Paint.GATE if n.gate else Paint(n.kind)
+    paint = _paint(n)
     fill, ink = pal.kinds[paint]
     if n.kind == NodeKind.REFERENCE:  # a pointer to a shared input's maker: its name and the shape
         return _table([_row(f"↗ {n.title}", size=9), _row(n.subtitle, size=9)], fill, ink, pad=1)
@@ -207,6 +211,8 @@ def _title(graph: Graph, pal: Palette) -> str:
     ink = pal.kinds[Paint.ERROR][1]
     for note in graph.notes:
         text += f'<BR ALIGN="LEFT"/><FONT COLOR="{ink}" POINT-SIZE="10">{esc(_wrap(note, 100))}</FONT>'
+    if graph.left_out:  # no failure: said in the page's own colour
+        text += f'<BR ALIGN="LEFT"/><FONT COLOR="{pal.label}" POINT-SIZE="10">{esc(_wrap(graph.left_out, 100))}</FONT>'
     return text
 
 
@@ -218,12 +224,25 @@ def _effort(graph: Graph) -> str:
     return ", mclimit=0.3, nslimit=2, nslimit1=2"
 
 
+def _paints(graph: Graph) -> set[Paint]:
+    """The colour classes the diagram uses: the legend explains only these."""
+    used = {_paint(n) for n in graph.nodes}
+    if Paint.OUTPUT in used:
+        used.add(Paint.INPUT)  # one row says "input / output"
+    if any(c.error for c in graph.clusters):
+        used.add(Paint.ERROR)
+    return used
+
+
 def _legend(graph: Graph, pal: Palette = LIGHT) -> list[str]:
+    used = _paints(graph)
     rows = "".join(
         f'<TR><TD BGCOLOR="{pal.kinds[k][0]}" WIDTH="14"> </TD><TD ALIGN="LEFT">{esc(text)}</TD></TR>'
         for k, text in LEGEND
+        if k in used
     )
-    rows += f'<TR><TD><FONT COLOR="{pal.loop}">- -&gt;</FONT></TD><TD ALIGN="LEFT">loop state ×T</TD></TR>'
+    if any(e.back for e in graph.edges) and any(not lp.repeat for lp in graph.loops):
+        rows += f'<TR><TD><FONT COLOR="{pal.loop}">- -&gt;</FONT></TD><TD ALIGN="LEFT">loop state ×T</TD></TR>'
     if any(c.kind == ClusterKind.REPEAT for c in graph.clusters):  # the rest only when drawn
         rows += f'<TR><TD><FONT COLOR="{pal.repeat}">[ ]</FONT></TD><TD ALIGN="LEFT">repeated layers ×N</TD></TR>'
     if any(n.kind == NodeKind.REFERENCE for n in graph.nodes):

@@ -6,7 +6,7 @@ Imports nothing of archviz but `errors` and `kinds`, and no torch.
 from .cells import Cell, Check, Gate, GateSpread, GateStats, RecurrentConfig, Stats, WireEdge, WireNode
 from .index import Index
 from .loops import NO_LOOPS, Loop, Rolling
-from .text import named_path, shape_text
+from .text import named_path, path_tail, shape_text
 from .trace import (
     SCHEMA_VERSION,
     ArgMeta,
@@ -49,5 +49,6 @@ __all__ = [
     "call_number",
     "is_call_id",
     "named_path",
+    "path_tail",
     "shape_text",
 ]

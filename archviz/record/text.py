@@ -79,3 +79,17 @@ def named_path(path: str, arg_names: tuple[str, ...]) -> str:
         return m[2] + path[m.end() :]
     index = int(m[1])
     return arg_names[index] + path[m.end() :] if index < len(arg_names) else path
+
+
+_ROOT = re.compile(r"^(?:args\[\d+\]|kwargs\['[^']*'\]|output|[A-Za-z_]\w*)")
+_LAST = re.compile(r"(?:\.([A-Za-z_]\w*)|\['((?:[^'\\]|\\.)*)'\])$")
+
+
+def path_tail(path: str) -> str:
+    """The name of the field or key a tensor sits under inside an argument or output (`logits` for
+    `output['logits']` and for a record's older `output.logits`, `data` for `args[0].data`); '' for a
+    whole argument or a list item."""
+    m = _ROOT.match(path)
+    rest = path[m.end() :] if m else path
+    last = _LAST.search(rest)
+    return "" if last is None else last[1] or last[2]

@@ -52,6 +52,11 @@ class TensorMeta:
         tid: execution-order id of the tensor object (`t-0012`).
         producer: id of the call that produced it (`call-0003`), `input` for a model input,
             or None when archviz never saw it being made (a constant, a parameter).
+        given: for a call's output that it handed back unchanged (`return x, lengths`, an Identity): the
+            id the tensor had when the call got it (a model input's, an inner call's output's), so a
+            reader can look through the call to what made it. Optional ('' otherwise).
+        layout: the storage layout when it is not strided (`sparse_coo`, `sparse_csr`); '' for dense.
+        nnz: the number of stored values of a sparse tensor; None for dense ones.
     """
 
     path: str
@@ -60,6 +65,9 @@ class TensorMeta:
     device: str
     tid: str
     producer: str | None = None
+    given: str = ""
+    layout: str = ""
+    nnz: int | None = None
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ class Boxes:
         return Node(
             id=c.id,
             kind=kind,
-            title=c.name if c.name != GETITEM else "getitem " + index_text(c),
+            title=c.name if c.name != GETITEM else "getitem " + index_text(c, self._steps_of(c)),
             subtitle=subtitle,
             inputs=inputs,
             outputs=outputs,
@@ -114,6 +114,16 @@ class Boxes:
             gate=self.wire[c.id].name if c.id in self.wire and self.wire[c.id].kind == WireKind.GATE else "",
             notes=self._notes(c),
         )
+
+    def _steps_of(self, c: Call) -> tuple[Call, ...]:
+        """The calls of every step of a rolled loop that `c` (drawn for the first step) stands for."""
+        if c.id not in self.rolling.step:
+            return ()
+        if not hasattr(self, "_folded"):
+            self._folded: dict[str, list[Call]] = {}
+            for k in self.trace.calls:
+                self._folded.setdefault(self.rolling.rep.get(k.id, k.id), []).append(k)
+        return tuple(self._folded.get(c.id, ()))
 
     def _inner_error(self, c: Call) -> str | None:
         failure = self.trace.failure

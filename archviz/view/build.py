@@ -20,6 +20,7 @@ from ..kinds import (
     NodeKind,
     OpsMode,
     Role,
+    is_norm_class,
 )
 from ..record import NO_LOOPS, Call, Loop, Rolling, TensorMeta, Trace, is_call_id, named_path
 from . import groups, repeats, stacks, stubs
@@ -104,11 +105,21 @@ class _Builder(Boxes):
                 and has_kids
                 and (depth is None or c.depth < depth)
                 and self.rep(c.id) not in self.closed_custom  # every step of a closed cell, not only the first
+                and not self._closed_norm(c)
             ):
                 role = Role.CLUSTER
             else:
                 role = Role.NODE
             self.role[c.id], self.owner[c.id] = role, c.id
+
+    def _closed_norm(self, c: Call) -> bool:
+        """A hand-written norm layer made of ops only (`T5LayerNorm`, an RMSNorm) is one box at any depth,
+        as `nn.LayerNorm` is: one rule for the final norm and those inside blocks (`--ops all` opens it)."""
+        return (
+            self.view.ops != OpsMode.ALL
+            and is_norm_class(c.type)
+            and all(k.kind != CallKind.MODULE for k in self.all_kids.get(c.id, ()))
+        )
 
     def _group_constructions(self) -> None:
         """Fold mask and constant construction ops into one box each (not with `--ops all`)."""
@@ -134,8 +145,8 @@ class _Builder(Boxes):
         p = t.producer
         if p is None or seen > 50:
             return None
-        if p == INPUT_PRODUCER:
-            return self.input_ids.get(t.tid)
+        if p == INPUT_PRODUCER:  # an input, or one a call handed back unchanged (`return x, lengths`)
+            return self.input_ids.get(t.tid) or self.input_ids.get(t.given)
         call = self.trace.call(p)
         role = self.role[p]
         if role in (Role.NODE, Role.INSIDE):
@@ -146,11 +157,16 @@ class _Builder(Boxes):
                 head = next((h for h in (STATE_PATH, SEQUENCE_PATHS[1]) if path.startswith(h)), path)
                 return emits.get(path) or emits.get(head, owner + ":in")
             return owner
-        if role == Role.HIDDEN:  # a module handing its input back; a bookkeeping op passes its first one on
+        return self._through(call, t, role == Role.HIDDEN, seen)
+
+    def _through(self, call: Call, t: TensorMeta, hidden: bool, seen: int) -> str | None:
+        """What made `t` as `call` (hidden, or an expanded module) passed it on, seen through the call."""
+        ids = (t.tid, t.given)
+        if hidden:  # a module handing its input back; a bookkeeping op passes its first one on
             given = handed_back(call, t)
             return self.source(given, seen + 1) if given is not None else None
         for out in call.outputs:  # an expanded module: look through to what made the output
-            if out.tid == t.tid:
+            if out.tid in ids:
                 return self.source(out, seen + 1)
         return None
 
@@ -166,6 +182,7 @@ class _Builder(Boxes):
         self._loop_clusters(clusters)
         edges = self._edges(nodes)
         self._outputs(nodes, edges)
+        unused = self._drop_unused(nodes, edges)
         drawn = self._with_ids([self._edge(key, metas) for key, metas in edges.items()])
         trace = self.trace
         title = f"{trace.model_name}: {trace.model_class}" + (f" ({trace.source_file})" if trace.source_file else "")
@@ -177,6 +194,7 @@ class _Builder(Boxes):
             clusters=tuple(clusters.values()),
             loops=self.rolling.loops,
             notes=self._page_notes(),
+            left_out=unused,
             places=tuple(self._places(nodes, clusters)),
             compact=self.view.compact,
             folds=tuple(
@@ -240,6 +258,34 @@ class _Builder(Boxes):
             if src is not None:
                 edges.setdefault((src, nid, 0, ""), []).append(t)
 
+    def _drop_unused(self, nodes: dict[str, Node], edges: dict[tuple[str, str, int, str], list[TensorMeta]]) -> str:
+        """Leave out the op boxes whose values nothing drawn reads and the model does not return (an unused
+        `head_arange`, a `mask.all()` only an `if` looks at), and so on back; say so in one page note.
+        `--ops all` draws them; a write in place (`add_`, `x[i] = v`) is kept: it changes state."""
+        if self.view.ops == OpsMode.ALL:
+            return ""
+        dropped: list[str] = []
+        while True:
+            feeding = {e[0] for e in edges} | {e.src for e in self.extra_edges}
+            dead = [n for n in nodes.values() if n.kind == NodeKind.OP and not n.error and n.id not in feeding]
+            # a box of one op call or a folded group; not the parts of an opened nn.LSTM (`call-0016:cat1`)
+            dead = [
+                n for n in dead if n.id in self.groups or (n.id == n.call and not _writes(self.trace.call(n.id).name))
+            ]
+            if not dead:
+                break
+            for n in dead:
+                dropped.append(n.title)
+                del nodes[n.id]
+            gone = {n.id for n in dead}
+            for key in [k for k in edges if k[1] in gone]:
+                del edges[key]
+        if not dropped:
+            return ""
+        names = ", ".join(dict.fromkeys(dropped))
+        why = "no box reads them (unused, or read only as Python values by .item() or if); --ops all draws them"
+        return f"not drawn: {names}: {why}"
+
     def _page_notes(self) -> tuple[str, ...]:
         """When the page is the root call, its words (error, notes) are the page's."""
         root = self.trace.calls[0] if self.trace.calls else None
@@ -295,7 +341,7 @@ class _Builder(Boxes):
                 key = (src, dst, back, role)
                 if (key, t.path, t.shape) not in seen:  # a set: `stack` of 1000 steps has 1000 inputs
                     seen.add((key, t.path, t.shape))
-                    edges.setdefault(key, []).append(t)
+                    edges.setdefault(key, []).append(self._as_sent(t))
                 passes = self._passed(t)
                 if passes:
                     known = self.edge_passes.get(key, ())
@@ -340,6 +386,19 @@ class _Builder(Boxes):
             t = given
         return tuple(reversed(found))
 
+    def _as_sent(self, t: TensorMeta) -> TensorMeta:
+        """`t` with the dtype it left its drawn maker with, when a folded `.to(torch.bool)` or `.float()`
+        changed it on the way (`int64→bool`): the edge carries both, not the converted one alone."""
+        sent = t
+        for _ in range(50):
+            if not is_call_id(sent.producer) or self.role.get(sent.producer) != Role.HIDDEN:
+                break
+            call = self.trace.call(sent.producer)
+            if not call.inputs or not any(o.tid == sent.tid for o in call.outputs):
+                break
+            sent = call.inputs[0]
+        return t if sent.dtype == t.dtype else dataclasses.replace(t, dtype=f"{sent.dtype}→{t.dtype}")
+
     def _origin(self, t: TensorMeta) -> str | None:
         """The call whose output `t` is, seen through folded bookkeeping (`.to()`, `.detach()`)."""
         p = t.producer
@@ -369,6 +428,11 @@ def _short(c: Call) -> str:
     parts = c.name.split(".")
     short = ".".join(parts[-2:]) if len(parts) > 1 and parts[-1].isdigit() else parts[-1]
     return short if any(ch.isalpha() for ch in short) else f"{c.type} {short}".strip()
+
+
+def _writes(op: str) -> bool:
+    """An op that writes in place (`add_`, `__setitem__`, `__iadd__`): its effect is no value read later."""
+    return (op.endswith("_") and not op.startswith("__")) or op in ("__setitem__",) or op.startswith("__i")
 
 
 def build(trace: Trace, view: View | None = None, loops: Rolling | None = None) -> Graph:

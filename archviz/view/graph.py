@@ -120,6 +120,7 @@ class Graph:
     caption: str = ""  # which view this is, under the title (`drawn with --depth 2 of 5; …`)
     # repeat frame id -> the module paths of each member, in order (`layers.17` is member 17 of `layers.0–42`)
     folds: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
+    left_out: str = ""  # what the view leaves out and why (`not drawn, never used: all (--ops all draws them)`)
 
     def __repr__(self) -> str:
         """A one-line summary (the dataclass's own repr would print every node and edge)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..kinds import C_N_PATH, GETITEM, STATE_PATH, CallKind, Direction
-from ..record import Call, TensorMeta, Trace, is_call_id, named_path, shape_text
+from ..record import Call, TensorMeta, Trace, is_call_id, named_path, path_tail, shape_text
 from .graph import Edge
 
 Names = dict[str, tuple[str, ...]]  # tensor id -> the axis name of each dim ('' for none), for `--dims`
@@ -22,9 +23,11 @@ def tensor_lines(metas: tuple[TensorMeta, ...], limit: int = 6, names: Names | N
     """One line per tensor (`data [31, 16]`, `[4] int64`); identical lines are counted, not repeated."""
     counts: dict[str, int] = {}
     for t in metas:
-        tail = t.path.rsplit(".", 1)[1] if "." in t.path else ""
+        tail = path_tail(t.path)
         shape = named_shape(t.shape, names.get(t.tid) if names else None)
         line = (tail + " " if tail else "") + shape + ("" if t.dtype == "float32" else f" {t.dtype}")
+        if t.layout:  # a sparse tensor says so, and how many values it stores
+            line += f" {t.layout}" + (f" nnz={t.nnz}" if t.nnz is not None else "")
         counts[line] = counts.get(line, 0) + 1
     lines = [line if n == 1 else f"{n} × {line}" for line, n in counts.items()]
     if len(lines) > limit:
@@ -43,10 +46,28 @@ def edge_label(
     return Edge(src, dst, label, back=bool(back), repeat=back or 1)
 
 
-def index_text(c: Call) -> str:
-    """`[:, 3]` for `x[:, 3]`, from the summarised index arguments."""
+def index_text(c: Call, steps: tuple[Call, ...] = ()) -> str:
+    """`[:, 3]` for `x[:, 3]`, from the summarised index arguments; with the same call in every step of a
+    rolled loop (`steps`), a position whose value changes from step to step reads as its range
+    (`[0…4]` for `x[i]`, `[:, 0…11]`), since the box stands for every step."""
     parts = [a.summary for a in c.args if a.path.startswith("args[1]")]
+    if len(steps) > 1:
+        seen = [[a.summary for a in s.args if a.path.startswith("args[1]")] for s in steps]
+        if all(len(v) == len(parts) for v in seen):
+            parts = [_values_at([v[i] for v in seen]) for i in range(len(parts))]
     return "[" + ", ".join(parts) + "]" if parts else ""
+
+
+def _values_at(values: list[str]) -> str:
+    """One index position over the steps: its value when fixed, else `first…last` (`…` alone when the
+    values are no run of integers)."""
+    if len(set(values)) == 1:
+        return values[0]
+    ints = [int(v) for v in values if v.lstrip("-").isdigit()]
+    gaps = {b - a for a, b in pairwise(ints)}
+    if len(ints) == len(values) and len(gaps) == 1 and 0 not in gaps:  # a run: 0, 1, 2 … or 8, 6, 4 …
+        return f"{ints[0]}…{ints[-1]}"
+    return "…"
 
 
 def state_row(trace: Trace, c: Call) -> str | None:

@@ -90,7 +90,7 @@ def test_a_mask_built_once_is_one_box_read_by_the_folded_block() -> None:
     assert mask.notes == ("2 ops: ones, triu",)
     assert len([e for e in g.edges if e.src == mask.id]) == 1
     bert = view.build(trace_file(MODELS / "bert_like.py"))
-    (ext,) = [n for n in bert.nodes if n.title == "mask construction"]
+    (ext,) = [n for n in bert.nodes if n.title == "extended_mask"]  # it reads attention_mask: named for what it makes
     assert ext.notes == ("3 ops: getitem, rsub, mul",)
 
 
