@@ -169,7 +169,7 @@
   }
 
   // ---- the minimap: the whole diagram, and where the frame is ----
-  var miniRect = document.getElementById("minimap-view"), miniUse = minimap.querySelector("use");
+  var miniRect = document.getElementById("minimap-view"), miniImage = document.getElementById("minimap-image");
   function drawMinimap() {
     var whole = view.w >= home.w && view.h >= home.h;
     minimap.classList.toggle("idle", whole);
@@ -223,6 +223,7 @@
   function prepare() { // a diagram just shown: its view, boxes, tab stop and minimap
     var base = svg.viewBox.baseVal;
     home = { x: base.x, y: base.y, w: base.width, h: base.height };
+    var picture = new XMLSerializer().serializeToString(svg);
     view = { x: home.x, y: home.y, w: home.w, h: home.h };
     svg.removeAttribute("width");
     svg.removeAttribute("height");
@@ -246,7 +247,9 @@
     });
     rove(el("in-0") || boxes[0]);
     minimap.setAttribute("viewBox", [home.x, home.y, home.w, home.h].join(" "));
-    miniUse.setAttribute("href", "#" + prefix + "graph0");
+    // the minimap is a picture of the diagram: a <use> copy would copy its tab stop (and be focusable)
+    miniImage.setAttribute("href", "data:image/svg+xml;charset=utf-8," + encodeURIComponent(picture));
+    [["x", home.x], ["y", home.y], ["width", home.w], ["height", home.h]].forEach(function (a) { miniImage.setAttribute(a[0], a[1]); });
     index = null;
     if (search.value) { find(search.value); }
   }
@@ -265,6 +268,7 @@
     }
     current = key;
     prefix = key ? key + "-" : "";
+    holder.setAttribute("data-view", key);
     prepare();
     crumbs();
     opening();
@@ -417,7 +421,8 @@
     var g = targetOf(evt.target);
     if (!g) { return; }
     rove(g);
-    var b = boxOf(g);
+    if (drag) { return; } // focused by a press: moving the view now would move the box from under the pointer
+    var b = boxOf(g.classList.contains("cluster") ? g.querySelector("text") || g : g); // a frame: its label
     if (b.x < view.x || b.y < view.y || b.x + b.w > view.x + view.w || b.y + b.h > view.y + view.h) { centreOn(b.x + b.w / 2, b.y + b.h / 2); }
   });
   document.addEventListener("keydown", function (evt) {

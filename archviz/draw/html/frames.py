@@ -31,6 +31,8 @@ def _panel(trace: Trace, lp: Loop, label: str, box: str) -> dict[str, Any]:
     first = trace.call(lp.steps[0][0])
     last = trace.call(lp.steps[-1][-1])
     head, _, rest = label.partition("\n")
+    if not lp.repeat and lp.parent is not None and trace.call(lp.parent).name:
+        head += f" in {trace.call(lp.parent).name}"  # `loop ×5 in cells.0`
     what = "repeated layers" if lp.repeat else "loop over time"
     return {
         "title": head,
