@@ -250,8 +250,7 @@
     // the minimap is a picture of the diagram: a <use> copy would copy its tab stop (and be focusable)
     miniImage.setAttribute("href", "data:image/svg+xml;charset=utf-8," + encodeURIComponent(picture));
     [["x", home.x], ["y", home.y], ["width", home.w], ["height", home.h]].forEach(function (a) { miniImage.setAttribute(a[0], a[1]); });
-    index = null;
-    if (search.value) { find(search.value); }
+    marks();
   }
 
   // ---- the insides of closed boxes: each its own diagram, with the path back above it ----
@@ -432,27 +431,39 @@
   });
   document.getElementById("panel-close").addEventListener("click", function () { panel.hidden = true; });
 
-  // ---- search: boxes by name, class or shape, and the members of folds by name ----
+  // ---- search: boxes by name, class or shape, in every diagram (the insides of closed boxes too), and
+  // the members of folds by name ----
   function entries() {
-    var found = boxes.map(function (el) {
-      var info = panelsOf(current)[idOf(el)];
-      return { el: el, member: -1, text: label(el).toLowerCase() + " " + (info ? info.type.toLowerCase() : "") };
-    });
-    here().folds.forEach(function (f) { // a folded member is found by its own name: the frame, that member
-      var g = el(f.frame);
-      if (!g) { return; }
-      f.names.forEach(function (n, k) { if (k) { found.push({ el: g, member: k, text: n.toLowerCase(), fold: f }); } });
+    var found = [];
+    Object.keys(diagrams).forEach(function (key) {
+      var root = key ? document.getElementById("view-" + key).content : mainSvg, cut = key ? key.length + 1 : 0;
+      var byId = panelsOf(key);
+      Array.prototype.forEach.call(root.querySelectorAll("g.node, g.cluster"), function (g) {
+        var id = g.id.slice(cut), info = byId[id];
+        if (id === "legend" || id === "legend-table") { return; }
+        found.push({ view: key, id: id, member: -1, text: label(g).toLowerCase() + " " + (info ? info.type.toLowerCase() : "") });
+      });
+      diagrams[key].folds.forEach(function (f) { // a folded member is found by its own name: the frame, that member
+        f.names.forEach(function (n, k) { if (k) { found.push({ view: key, id: f.frame, member: k, text: n.toLowerCase(), fold: f }); } });
+      });
     });
     return found;
+  }
+  function marks() { // the hits in the diagram shown, and the current one
+    nodes.forEach(function (g) { g.classList.remove("match"); g.classList.remove("current"); });
+    matches.forEach(function (it, i) {
+      var g = it.view === current ? el(it.id) : null;
+      if (g) { g.classList.add("match"); if (i === at) { g.classList.add("current"); } }
+    });
   }
   function find(q) {
     if (!index) { index = entries(); }
     q = q.trim().toLowerCase();
     matches = q ? index.filter(function (it) { return it.text.indexOf(q) >= 0; }) : [];
     at = -1;
-    nodes.forEach(function (el) { el.classList.remove("match"); el.classList.remove("current"); });
-    matches.forEach(function (it) { it.el.classList.add("match"); });
-    counter.textContent = q ? (matches.length ? matches.length + " found" : "none found") : "";
+    marks();
+    var away = matches.filter(function (it) { return it.view !== current; }).length;
+    counter.textContent = q ? (matches.length ? matches.length + " found" + (away ? " (" + away + " in other diagrams)" : "") : "none found") : "";
   }
   function memberNote(f, k, what) {
     return what + " is member " + k + " of " + f.names.length + " (counting from 0) of the fold " + f.names[0] + " … " + f.names[f.names.length - 1] +
@@ -460,12 +471,12 @@
   }
   function step(dir) {
     if (!matches.length) { return; }
-    if (at >= 0) { matches[at].el.classList.remove("current"); }
     at = (at + dir + matches.length) % matches.length;
     var hit = matches[at];
     counter.textContent = (at + 1) + " of " + matches.length;
-    select(idOf(hit.el), true, hit.fold ? memberNote(hit.fold, hit.member, hit.fold.names[hit.member]) : "", hit.member);
-    hit.el.classList.add("current");
+    show(hit.view);
+    select(hit.id, true, hit.fold ? memberNote(hit.fold, hit.member, hit.fold.names[hit.member]) : "", hit.member);
+    marks();
   }
   search.addEventListener("input", function () { find(search.value); });
   search.addEventListener("keydown", function (evt) { if (evt.key === "Enter") { evt.preventDefault(); step(evt.shiftKey ? -1 : 1); } });

@@ -3,8 +3,9 @@
 The report stays one offline file, so what a click opens is laid out at render time (with the drill-ins,
 in one Graphviz run). Which insides are made is decided from the record alone, in a fixed order:
 every collapsed module box of the main diagram, then the collapsed boxes of those insides, breadth
-first, until `INNER_BOXES` boxes have been drawn in all (a box is about 1.5 KB of SVG, so the 7B
-report stays well under its 2 MB goal). Each inside is drawn at the deepest depth that keeps it to
+first, until `INNER_BOXES` boxes have been drawn in all (a box costs the page about 2.4 KB, SVG and
+panel, so the insides add at most about 1.4 MB: the 7B report stays under its 2 MB goal). An inside
+too big for what is left is skipped; its box opens its panel only. Each inside is drawn at the deepest depth that keeps it to
 `INNER_MAX_BOXES` boxes, and never less than one level below the module, with the main view's box style.
 """
 
@@ -20,7 +21,7 @@ from ..view import View, build
 from ..view.graph import Graph
 from . import dot
 
-INNER_BOXES = 1200  # boxes over all precomputed insides
+INNER_BOXES = 600  # boxes over all precomputed insides (about 2.4 KB each in the page: SVG and panel)
 INNER_MAX_BOXES = 60  # boxes in one inside: the deepest view of a module that stays this small
 
 

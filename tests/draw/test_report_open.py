@@ -68,7 +68,8 @@ def example_inputs():
 
 # the violations the page's CSP reports, collected from before its first script runs
 CSP_WATCH = """window.__csp = [];
-document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
+document.addEventListener('securitypolicyviolation',
+    e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +158,11 @@ def test_a_click_on_a_closed_module_opens_its_inside_with_real_shapes(open_stack
     element = inside["places"][ff0.id]
     r.page.locator(f'#diagram svg g[id="{key}-{element}"]').dispatch_event("click")
     assert r.panel()["title"] == "layers.0.ff.0"
-    assert [row[1] for row in r.panel()["tables"]["outputs"]] == ["[2, 5, 32]"] == [
-        f"[{', '.join(map(str, t.shape))}]" for t in ff0.outputs
-    ]
+    assert (
+        [row[1] for row in r.panel()["tables"]["outputs"]]
+        == ["[2, 5, 32]"]
+        == [f"[{', '.join(map(str, t.shape))}]" for t in ff0.outputs]
+    )
     # back by the breadcrumbs: the main diagram, the box that opened it selected
     r.page.click("#crumbs button")
     assert shown_key(r) == "" and crumbs(r) == []
@@ -206,7 +209,9 @@ def test_a_click_on_a_fold_frame_opens_its_panel_and_its_inside(open_stack):
     r.page.locator(f'#diagram svg g.cluster[id="{frame}"] > text').first.click()
     shown = r.panel()
     assert shown["visible"] and shown["title"].startswith("layers.0–5 ×6")
-    members = r.page.evaluate("() => Array.from(document.querySelectorAll('#panel ol.members li')).map(x => x.textContent)")
+    members = r.page.evaluate(
+        "() => Array.from(document.querySelectorAll('#panel ol.members li')).map(x => x.textContent)"
+    )
     assert members == [f"layers.{i}" for i in range(6)]
     r.page.click("#panel .open-inside")
     assert shown_key(r) and crumbs(r) == ["whole model", "layers.0"]
@@ -263,6 +268,21 @@ def test_search_finds_a_folded_member_by_name(open_stack):
     r.assert_clean()
 
 
+def test_search_finds_boxes_inside_closed_modules_and_opens_them(open_stack):
+    r = open_stack("stack")
+    r.page.fill("#search", "layers.0.ff.2")
+    assert r.page.text_content("#search-count") == "1 found (1 in other diagrams)"
+    r.page.press("#search", "Enter")
+    key = shown_key(r)
+    assert key and crumbs(r) == ["whole model", "layers.0"]
+    assert r.panel()["title"] == "layers.0.ff.2"
+    (selected,) = r.selected()
+    assert r.page.evaluate("() => document.querySelector('#diagram svg .current').id") == selected
+    r.page.click("#crumbs button")  # back in the main diagram the hit is not marked there
+    assert r.page.evaluate("() => document.querySelectorAll('#diagram svg .match').length") == 0
+    r.assert_clean()
+
+
 def test_link_to_a_call_inside_a_fold_names_the_fold_and_member(open_stack, stack):
     record = Trace.from_json(stack["record"].read_text(encoding="utf-8"))
     call = next(c for c in record.calls if c.name == "layers.3.ff.2")  # ids come from execution order: the same here
@@ -308,7 +328,8 @@ def test_the_diagram_is_one_tab_stop_and_arrows_move_between_boxes(open_stack):
     assert second != first and r.page.evaluate("() => document.activeElement.getAttribute('role')") == "button"
     below = r.page.evaluate(
         """([a, b]) => { const svg = document.querySelector('#diagram svg');
-             return svg.getElementById(b).getBoundingClientRect().top > svg.getElementById(a).getBoundingClientRect().top; }""",
+             const top = id => svg.getElementById(id).getBoundingClientRect().top;
+             return top(b) > top(a); }""",
         [first, second],
     )
     assert below
@@ -371,28 +392,34 @@ def test_gate_diagrams_are_legible_at_first_and_zoom(open_example, name):
     r.assert_clean()
 
 
-CELL_CONTRASTS = CONTRASTS.replace("document.querySelector('#diagram svg')", "document.querySelector('section.cell .cell-diagram svg')").replace(
-    "document.querySelector('.diagram-wrap')", "document.querySelector('section.cell .cell-diagram')"
-)
+CELL_CONTRASTS = CONTRASTS.replace(
+    "document.querySelector('#diagram svg')", "document.querySelector('section.cell .cell-diagram svg')"
+).replace("document.querySelector('.diagram-wrap')", "document.querySelector('section.cell .cell-diagram')")
 
 
 @pytest.mark.parametrize("how", ["system", "button"])
 @pytest.mark.parametrize("name", ["mogrifier", "gru"])
 def test_gate_diagrams_are_dark_with_contrast(browser, reports, name, how):  # noqa: F811
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark" if how == "system" else "light")
+    page = browser.new_page(
+        viewport={"width": 1280, "height": 900}, color_scheme="dark" if how == "system" else "light"
+    )
     try:
         page.goto(reports[name].as_uri(), wait_until="load")
         if how == "button":
             page.click("#theme")  # auto -> dark
             assert page.evaluate("() => document.documentElement.getAttribute('data-theme')") == "dark"
-        background = page.evaluate("() => getComputedStyle(document.querySelector('section.cell .cell-diagram')).backgroundColor")
+        background = page.evaluate(
+            "() => getComputedStyle(document.querySelector('section.cell .cell-diagram')).backgroundColor"
+        )
         assert background == "rgb(15, 23, 42)"  # the dark page
         found = page.evaluate(CELL_CONTRASTS)
         assert len(found) > 10
         low = [(f["text"], round(f["ratio"], 2)) for f in found if f["ratio"] < 4.5]
         assert not low, low[:10]
         # and the main diagram is dark too
-        assert page.evaluate("() => getComputedStyle(document.querySelector('#diagram svg text')).fill") != "rgb(0, 0, 0)"
+        assert (
+            page.evaluate("() => getComputedStyle(document.querySelector('#diagram svg text')).fill") != "rgb(0, 0, 0)"
+        )
     finally:
         page.context.close()
 

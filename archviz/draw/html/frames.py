@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...kinds import ClusterKind, CallKind
+from ...kinds import CallKind, ClusterKind
 from ...record import Loop, Trace, call_number, shape_text
 from ...view.graph import Graph
 

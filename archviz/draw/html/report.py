@@ -84,7 +84,9 @@ def _scoped(rules: str, scope: str) -> str:
             out.append(line)
             continue
         selectors = [x.strip() for x in head.split(",")]
-        out.append(", ".join(scope + ("" if x == ":root" else " ") + x.replace(":root", "") for x in selectors) + " {" + body)
+        out.append(
+            ", ".join(scope + ("" if x == ":root" else " ") + x.replace(":root", "") for x in selectors) + " {" + body
+        )
     return "\n".join(out)
 
 
@@ -97,4 +99,6 @@ def themed(style: str) -> str:
     dark += "\n" + dark_overrides().replace(".diagram svg", ".cell-diagram svg")
     auto = _scoped(dark, ':root:not([data-theme="light"])')
     chosen = _scoped(dark, ':root[data-theme="dark"]')
-    return style[:a] + style[b + len(end) :] + "\n@media (prefers-color-scheme: dark) {\n" + auto + "\n}\n" + chosen + "\n"
+    return (
+        style[:a] + style[b + len(end) :] + "\n@media (prefers-color-scheme: dark) {\n" + auto + "\n}\n" + chosen + "\n"
+    )

@@ -11,9 +11,9 @@ from ...kinds import Activation, CallKind, MetaKey, Severity, Switch
 from ...record import Rolling, Stats, Trace, named_path, shape_text
 from ...version import __version__
 from ...view import names
+from ...view.focus import focused
 from ...view.graph import Graph
 from ...view.labels import failure_facts
-from ...view.focus import focused
 from .. import gates
 from ..inner import Inner, openable
 from .embed import packed_record, script_json, size_text
