@@ -278,6 +278,7 @@
     show(key);
     history.replaceState(null, "", "#" + d.call);
     selected = null;
+    rows.forEach(function (r) { r.classList.toggle("selected", r.getAttribute("data-id") === d.call); });
     showInfo(info, "The inside of " + d.title + ", drawn alone; the path above the diagram (or Esc) leads back.");
     opening(); // again: the panel narrowed the frame
     if (focus && roving) { roving.focus(); }
@@ -599,6 +600,7 @@
     if (current && (panelsOf(current)[id] || el(id))) { select(id, true); return; }
     if (current && viewOf(id) === current) { select(diagrams[current].places[id], true); return; }
     show("");
+    if (diagrams[""].opens[id]) { enter(diagrams[""].opens[id], false); return; } // a link to a closed module: its inside
     if (panels[id] || svg.getElementById(id)) { select(id, true); return; }
     var fold = inFold(id);
     if (fold && el(fold.fold.frame)) {
@@ -646,10 +648,12 @@
     out.push(end);
     return out;
   }
-  var printedFrom = "";
+  var printedFrom = "", printedTheme = null;
   window.addEventListener("beforeprint", function () {
-    printedFrom = current; // the print is the main diagram, whichever inside is open
+    printedFrom = current; // the print is the main diagram, whichever inside is open, on white paper
     show("");
+    printedTheme = document.documentElement.getAttribute("data-theme");
+    document.documentElement.removeAttribute("data-theme");
     pages.textContent = "";
     var at = cuts();
     for (var i = 0; i + 1 < at.length; i++) {
@@ -662,7 +666,11 @@
       pages.appendChild(s);
     }
   });
-  window.addEventListener("afterprint", function () { pages.textContent = ""; if (printedFrom) { show(printedFrom); } });
+  window.addEventListener("afterprint", function () {
+    pages.textContent = "";
+    if (printedTheme) { document.documentElement.setAttribute("data-theme", printedTheme); }
+    if (printedFrom) { show(printedFrom); }
+  });
 
   // ---- the skip link, the theme ----
   document.getElementById("skip").addEventListener("click", function (evt) {

@@ -95,8 +95,11 @@ def themed(style: str) -> str:
     diagrams') applied in the system's dark mode unless the theme button chose light, and when it chose dark."""
     start, end = "/* DARK */", "/* END DARK */"
     a, b = style.index(start), style.index(end)
-    dark = style[a + len(start) : b].strip() + "\n" + dark_overrides()
-    dark += "\n" + dark_overrides().replace(".diagram svg", ".cell-diagram svg")
+    dark = (
+        style[a + len(start) : b].strip()
+        + "\n"
+        + dark_overrides().replace(".diagram svg", ":is(.diagram, .cell-diagram) svg")
+    )
     auto = _scoped(dark, ':root:not([data-theme="light"])')
     chosen = _scoped(dark, ':root[data-theme="dark"]')
     return (
