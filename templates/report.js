@@ -280,7 +280,8 @@
     selected = null;
     rows.forEach(function (r) { r.classList.toggle("selected", r.getAttribute("data-id") === d.call); });
     showInfo(info, "The inside of " + d.title + ", drawn alone; the path above the diagram (or Esc) leads back.");
-    opening(); // again: the panel narrowed the frame
+    lastWidth = frame().w; // the panel narrowed the frame: open at the new width, not scaled from the old
+    opening();
     if (focus && roving) { roving.focus(); }
   }
   var crumbNav = document.getElementById("crumbs");
@@ -586,10 +587,12 @@
     }
     return byId[id] ? { id: elementOf(byId[id]), from: id } : null;
   }
-  function inFold(id) { // a call run by a folded member (not the one drawn): the fold's frame and the member
+  function inFold(id) { // a call run by a folded member (not the one drawn): the diagram, the fold's frame, the member
     var m = /^call-(\d+)$/.exec(id), n = m ? Number(m[1]) : -1, found = null;
-    diagrams[""].folds.forEach(function (f) {
-      f.spans.forEach(function (s, k) { if (k && n >= s[0] && n <= s[1]) { found = { fold: f, member: k }; } });
+    Object.keys(diagrams).forEach(function (key) { // the main diagram first (keys in page order), then the insides
+      diagrams[key].folds.forEach(function (f) {
+        f.spans.forEach(function (s, k) { if (!found && k && n >= s[0] && n <= s[1]) { found = { view: key, fold: f, member: k }; } });
+      });
     });
     return found;
   }
@@ -603,8 +606,9 @@
     if (diagrams[""].opens[id]) { enter(diagrams[""].opens[id], false); return; } // a link to a closed module: its inside
     if (panels[id] || svg.getElementById(id)) { select(id, true); return; }
     var fold = inFold(id);
-    if (fold && el(fold.fold.frame)) {
+    if (fold) {
       var who = fold.fold.names[fold.member];
+      show(fold.view);
       select(fold.fold.frame, true, memberNote(fold.fold, fold.member, id + " runs in " + who + ", which"), fold.member);
       return;
     }
