@@ -169,7 +169,9 @@
   }
 
   // ---- the minimap: the whole diagram, and where the frame is ----
-  var miniRect = document.getElementById("minimap-view"), miniImage = document.getElementById("minimap-image");
+  var miniRect = document.getElementById("minimap-view"), miniImage = document.createElementNS("http://www.w3.org/2000/svg", "image");
+  miniImage.setAttribute("preserveAspectRatio", "xMinYMin meet"); // a picture of the diagram shown, made here from its own SVG
+  minimap.insertBefore(miniImage, miniRect);
   function drawMinimap() {
     var whole = view.w >= home.w && view.h >= home.h;
     minimap.classList.toggle("idle", whole);
