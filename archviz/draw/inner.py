@@ -5,8 +5,9 @@ in one Graphviz run). Which insides are made is decided from the record alone, i
 every collapsed module box of the main diagram, then the collapsed boxes of those insides, breadth
 first, until `INNER_BOXES` boxes have been drawn in all (a box costs the page about 2.4 KB, SVG and
 panel, so the insides add at most about 1.4 MB: the 7B report stays under its 2 MB goal). An inside
-too big for what is left is skipped; its box opens its panel only. Each inside is drawn at the deepest depth that keeps it to
-`INNER_MAX_BOXES` boxes, and never less than one level below the module, with the main view's box style.
+too big for what is left is skipped; its box opens its panel only. Each inside is drawn at the deepest
+depth that keeps it to `INNER_MAX_BOXES` boxes, and never less than one level below the module, with
+the main view's box style; without the legend (the main diagram has it).
 """
 
 from __future__ import annotations
