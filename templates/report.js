@@ -198,7 +198,8 @@
       selected.setAttribute("aria-current", "true");
       rove(selected);
       if (bring) {
-        zoomTo(selected);
+        var info = panelsOf(current)[id], frameLabel = info && info.members ? selected.querySelector("text") : null;
+        zoomTo(frameLabel || selected); // a loop or fold frame: its label readable, not the whole frame in view
         var r = holder.getBoundingClientRect();
         if (r.top < 0 || r.bottom > window.innerHeight) { holder.scrollIntoView({ block: "nearest" }); }
       }
