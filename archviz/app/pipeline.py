@@ -18,7 +18,7 @@ from typing import Protocol
 
 from ..analysis import annotate
 from ..analysis.loops import rolling_for
-from ..draw import dot, drill, graphviz
+from ..draw import dot, drill, graphviz, inner
 from ..errors import ArchvizError, TraceError, UsageError
 from ..kinds import IMAGE_FORMATS, CallKind, Format, Layout
 from ..record import Rolling, Trace
@@ -139,16 +139,18 @@ def write(
         files.text(stem, Format.JSON, trace.to_json())
     svgs = {stem: files.diagram(stem, dot_text, keep_dot=False, svg=main_svg)}
     drills = drill.drill_ins(trace, stem, image, options.theme)
-    laid = files.layout_svgs([d.name for d in drills], [d.dot for d in drills])
-    for d, svg in zip(drills, laid, strict=True):
+    insides = inner.insides(trace, g, view, options.theme) if Format.HTML in options.formats else []
+    laid = files.layout_svgs([d.name for d in drills], [d.dot for d in drills] + [i.dot for i in insides])
+    for d, svg in zip(drills, laid, strict=False):
         svgs[d.name] = files.diagram(d.name, d.dot, keep_dot=True, svg=svg)
     if Format.HTML in options.formats:
         from ..draw import html  # jinja2 is only needed for the report
 
         with stage("writing the report"):
             shown = {k: v for k, v in svgs.items() if v}
+            opened = [(i, svg) for i, svg in zip(insides, laid[len(drills) :], strict=True) if svg]
             page = html.render_report(
-                trace, g, stem, shown, rolling, notes=notes, axes=dims.axes, origins=dict(dims.origins)
+                trace, g, stem, shown, rolling, notes=notes, axes=dims.axes, origins=dict(dims.origins), insides=opened
             )
         files.text(stem, Format.HTML, page)
     return notes
@@ -227,7 +229,7 @@ class _Files:
                 return list(graphviz.render_svgs(dot_texts))
         except ArchvizError:
             if Format.DOT not in self.formats:
-                for name, text in zip(names, dot_texts, strict=True):
+                for name, text in zip(names, dot_texts, strict=False):  # the report's insides are no files
                     self.sink.put(f"{name}.dot", text.encode("utf-8"))
             raise
 

@@ -311,8 +311,9 @@ def test_report_is_self_contained(report):
 
 def test_script_elements(report):
     scripts = report.doc.find_all("script")
-    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "badges", "record-data", None]
+    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "diagrams", "badges", "record-data", None]
     assert [s.attrs.get("type") for s in scripts] == [
+        "application/json",
         "application/json",
         "application/json",
         "application/json",
@@ -321,7 +322,7 @@ def test_script_elements(report):
     ]
     # the page script as shipped, byte for byte (the CSP hash is computed from the file)
     shipped = (templates_dir() / "report.js").read_text(encoding="utf-8")
-    assert scripts[4].text() == shipped
+    assert scripts[5].text() == shipped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,7 +386,9 @@ def test_panel_json_parses_and_has_no_raw_markup(report):
     assert panels and all(isinstance(k, str) for k in panels)
     keys = {"title", "type", "kind", "inputs", "outputs", "params", "total_params", "source", "loop", "error"}
     keys |= {"gates", "cells", "notes", "findings"}
-    assert all(set(p) == keys for p in panels.values())
+    frames = {k: p for k, p in panels.items() if p["kind"] in ("loop", "repeat")}
+    assert all(set(p) == keys for k, p in panels.items() if k not in frames)
+    assert all(set(p) == keys | {"members", "box"} for p in frames.values())  # loop and repeat frames
 
 
 def test_panel_shapes_match_the_record_for_every_module_call(report):
@@ -599,8 +602,8 @@ def hostile(tmp_path_factory) -> Doc:
 
 def test_hostile_names_one_page_script_only(hostile):
     scripts = hostile.find_all("script")
-    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "badges", "record-data", None]
-    assert "type" not in scripts[4].attrs
+    assert [s.attrs.get("id") for s in scripts] == ["panels", "folded", "diagrams", "badges", "record-data", None]
+    assert "type" not in scripts[5].attrs
     assert_csp_matches_script(hostile)
 
 

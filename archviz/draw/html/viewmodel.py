@@ -11,10 +11,13 @@ from ...kinds import Activation, CallKind, MetaKey, Severity, Switch
 from ...record import Rolling, Stats, Trace, named_path, shape_text
 from ...version import __version__
 from ...view import names
+from ...view.focus import focused
 from ...view.graph import Graph
 from ...view.labels import failure_facts
 from .. import gates
+from ..inner import Inner, openable
 from .embed import packed_record, script_json, size_text
+from .frames import folds, frame_panels
 from .panels import by_call, folded, gate_rows, panels, tree
 
 _BYTES = {"float64": 8, "int64": 8, "complex64": 8, "float32": 4, "int32": 4, "float16": 2, "bfloat16": 2, "int16": 2}
@@ -175,6 +178,35 @@ def _traced(meta: dict[str, str]) -> str:
     return f"{mode}, {how}"
 
 
+def inner_views(
+    trace: Trace, graph: Graph, insides: list[tuple[Inner, str]], origins: dict[tuple[str, str, int], tuple[str, ...]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The precomputed insides as the page carries them: each one's SVG (ids prefixed by its key, in a
+    <template> until opened), and per diagram ('' the main one) which box opens which inside, the
+    panels of its boxes and frames, and its folds."""
+    key_of = {i.call: i.key for i, _ in insides}
+
+    def opens(t: Trace, g: Graph) -> dict[str, str]:
+        return {element: key_of[call] for element, call in openable(t, g) if call in key_of}
+
+    data: dict[str, Any] = {"": {"opens": opens(trace, graph), "folds": folds(trace, graph)}}
+    views = []
+    for i, svg in insides:
+        inside = focused(trace, i.call)
+        data[i.key] = {
+            "title": trace.call(i.call).name,
+            "call": i.call,
+            "parent": i.parent,
+            "element": i.element,
+            "places": {c: e for c, e in i.graph.places if e in (c, "cl-" + c, "open-" + c)},
+            "opens": opens(inside, i.graph),
+            "folds": folds(inside, i.graph),
+            "panels": {**panels(inside, i.graph, origins), **frame_panels(inside, i.graph)},
+        }
+        views.append({"key": i.key, "svg": inline_svg(svg, i.key)})
+    return views, data
+
+
 def view_model(
     trace: Trace,
     rolling: Rolling,
@@ -184,6 +216,7 @@ def view_model(
     notes: list[str],
     axes: str = "",
     origins: dict[tuple[str, str, int], tuple[str, ...]] | None = None,
+    insides: list[tuple[Inner, str]] | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data (strings, numbers, lists, dicts, Markup).
     `axes` says how the doctor named the input axes (`B = 3 (…); T = 5 (…)`)."""
@@ -194,7 +227,10 @@ def view_model(
     record, record_bytes = packed_record(trace, rolling)
     findings, badges = doctor_section(trace, graph)
     doctor_summary, doctor_class = _doctor_summary(trace)
+    views, diagrams = inner_views(trace, graph, insides or [], origins or {})
     return {
+        "views": views,
+        "diagrams": script_json(diagrams),
         "title": f"{trace.model_name}: {trace.model_class}",
         "model_name": trace.model_name,
         "model_class": trace.model_class,
@@ -218,7 +254,7 @@ def view_model(
         "record": record,
         "record_size": size_text(record_bytes),
         "calls": f"{len(trace.calls):,}",
-        "panels": script_json(panels(trace, graph, origins or {})),
+        "panels": script_json({**panels(trace, graph, origins or {}), **frame_panels(trace, graph)}),
         "folded": script_json(folded(rolling)),
         "findings": findings,
         "badges": script_json(badges),
