@@ -12,8 +12,8 @@ SCHEMA = 1
 
 
 def to_json(d: Diff, failed: tuple[str, ...] = ()) -> str:
-    """The JSON document: `{"schema", "old", "new", "changed", "failed_on", ...every field of Diff}`."""
-    data: dict[str, Any] = {"schema": SCHEMA, "changed": d.any, "failed_on": list(failed)}
+    """The JSON document: `{"schema", "architecture_changed", "failed_on", ...every field of Diff}`."""
+    data: dict[str, Any] = {"schema": SCHEMA, "architecture_changed": d.any, "failed_on": list(failed)}
     for f in dataclasses.fields(d):
         if f.name == "marks":
             continue
