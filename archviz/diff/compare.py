@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from ..analysis.loops import rolling_for
 from ..kinds import CallKind
 from ..record import Call, Rolling, Trace
 from . import calls, counts, state
+from .grouping import general
 from .modules import Mod, match, modules
 from .result import Diff, EdgeChange, ModuleChange, ModuleEntry, OpChange, Renamed, Wiring
-
-_NUMBER = re.compile(r"(?<=\.)\d+(?=\.|\b)")
 
 
 def compare(old: Trace, new: Trace, old_name: str = "OLD", new_name: str = "NEW") -> Diff:
@@ -101,7 +99,7 @@ def _changed(a: Mod, b: Mod) -> ModuleChange | None:
     if a.type != b.type:
         what.append(f"type {a.type} → {b.type}")
     if a.settings and b.settings and a.settings != b.settings:
-        what.append(f"settings ({a.settings}) → ({b.settings})")
+        what += settings_changes(a.settings, b.settings)
     what += _param_changes(dict(a.own), dict(b.own))
     if a.outs != b.outs and b.path:
         what.append(f"out {_shapes(a.outs)} → {_shapes(b.outs)}")
@@ -110,6 +108,41 @@ def _changed(a: Mod, b: Mod) -> ModuleChange | None:
     if not what:
         return None
     return ModuleChange(b.path, a.path, b.type, tuple(what), (a.params, b.params))
+
+
+def _items(text: str) -> list[str]:
+    """`16, 24, batch_first=True` -> its items, split at top-level commas (`kernel_size=(3, 3)` stays one)."""
+    items, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            items.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    return [*items, cur.strip()] if cur.strip() else items
+
+
+def settings_changes(a: str, b: str) -> list[str]:
+    """What differs in two `extra_repr` texts, item by item (`out_features=32 → 64`, `+ batch_first=True`)."""
+    ia, ib = _items(a), _items(b)
+    named_a = {k: v for k, _, v in (i.partition("=") for i in ia if "=" in i)}
+    named_b = {k: v for k, _, v in (i.partition("=") for i in ib if "=" in i)}
+    plain_a, plain_b = [i for i in ia if "=" not in i], [i for i in ib if "=" not in i]
+    out = []
+    for k, (x, y) in enumerate(zip(plain_a, plain_b, strict=False)):
+        if x != y:
+            out.append(f"argument {k + 1}: {x} → {y}")
+    out += [f"- {x}" for x in plain_a[len(plain_b) :]] + [f"+ {y}" for y in plain_b[len(plain_a) :]]
+    for key in [*named_a, *(k for k in named_b if k not in named_a)]:
+        if key not in named_b:
+            out.append(f"- {key}={named_a[key]}")
+        elif key not in named_a:
+            out.append(f"+ {key}={named_b[key]}")
+        elif named_a[key] != named_b[key]:
+            out.append(f"{key}={named_a[key]} → {named_b[key]}")
+    return out or [f"settings ({a}) → ({b})"]
 
 
 def _param_changes(a: dict[str, tuple[int, ...]], b: dict[str, tuple[int, ...]]) -> list[str]:
@@ -130,11 +163,6 @@ def _shape(s: Iterable[int]) -> str:
 
 def _shapes(shapes: tuple[tuple[int, ...], ...]) -> str:
     return ", ".join(_shape(s) for s in shapes) or "nothing"
-
-
-def general(text: str) -> str:
-    """`blocks.3.ff` -> `blocks.*.ff`: numbered siblings said once."""
-    return _NUMBER.sub("*", text)
 
 
 def _group_ops(ops: tuple[OpChange, ...]) -> tuple[OpChange, ...]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .result import Checkpoint, Diff, Shape, Totals
+from . import grouping
+from .result import Diff, Shape, Totals
 
 NO_CHANGE = "no architectural change"
 TEXT_LIMIT = 40  # lines per section in the terminal; the JSON has them all
@@ -88,7 +89,7 @@ def to_text(d: Diff) -> str:
         ("loops and repeated layers", [f"  {c.what}: ×{c.old} → ×{c.new}" for c in d.counts]),
         ("gates", [f"  {g.cell}: {_gate_text(g.added, g.removed)}" for g in d.gates]),
         ("outputs", [f"  {o.path}: {shape(o.old)} → {shape(o.new)}" for o in d.outputs]),
-        ("checkpoint (OLD's state dict into NEW)", _checkpoint_lines(d.checkpoint)),
+        ("checkpoint (OLD's state dict into NEW)", _checkpoint_lines(d)),
     ]
     for title, lines in sections:
         if lines:
@@ -106,9 +107,9 @@ def _module_lines(d: Diff) -> list[str]:
     lines = [f"  + {e.path} ({e.type}, {e.params:,} params{_inside(e.inside)})" for e in d.added]
     lines += [f"  - {e.path} ({e.type}, {e.params:,} params{_inside(e.inside)})" for e in d.removed]
     lines += [f"  → {r.old} → {r.new} ({r.type})" for r in d.renamed]
-    for c in d.changed:
+    for c, n in grouping.module_changes(d.changed):
         name = c.path or "model"
-        lines.append(f"  ~ {name} ({c.type}): {'; '.join(c.what)}" + _params_note(c.params))
+        lines.append(f"  ~ {name} ({c.type}): {'; '.join(c.what)}" + _params_note(c.params) + _times(n))
     return lines
 
 
@@ -121,12 +122,15 @@ def _params_note(params: tuple[int, int]) -> str:
     return f"; params {_delta(a, b)}" if a != b else ""
 
 
-def _checkpoint_lines(ck: Checkpoint) -> list[str]:
+def _checkpoint_lines(d: Diff) -> list[str]:
+    ck = d.checkpoint
     if ck.loads:
         return []
-    lines = [f"  missing (NEW's, not in OLD): {k} {shape(s)}" for k, s in ck.missing]
-    lines += [f"  unexpected (OLD's, not in NEW): {k} {shape(s)}" for k, s in ck.unexpected]
-    lines += [f"  shape mismatch: {k} {shape(a)} → {shape(b)}" for k, a, b in ck.mismatched]
+    missing = grouping.keys(ck.missing, grouping.added_paths(d))
+    unexpected = grouping.keys(ck.unexpected, grouping.removed_paths(d))
+    lines = [f"  missing (NEW's, not in OLD): {k} {s}{_times(n)}" for k, s, n in missing]
+    lines += [f"  unexpected (OLD's, not in NEW): {k} {s}{_times(n)}" for k, s, n in unexpected]
+    lines += [f"  shape mismatch: {k} {shape(a)} → {shape(b)}{_times(n)}" for k, a, b, n in grouping.mismatched(ck)]
     lines += [f"  rename: {a} → {b}" for a, b in ck.renames]
     return lines
 
@@ -172,7 +176,8 @@ def to_markdown(d: Diff, mermaid: str = "") -> str:
     rows += [["− removed", code(e.path), e.type, f"{e.params:,} params{_inside(e.inside)}"] for e in d.removed]
     rows += [["→ renamed", code(r.old) + " → " + code(r.new), r.type, f"{r.params:,} params"] for r in d.renamed]
     rows += [
-        ["~ changed", code(c.path or "model"), c.type, "; ".join(c.what) + _params_note(c.params)] for c in d.changed
+        ["~ changed", code(c.path or "model"), c.type, "; ".join(c.what) + _params_note(c.params) + _times(n)]
+        for c, n in grouping.module_changes(d.changed)
     ]
     rows += [[f"{o.sign} op", code(o.where or "model"), o.op, f"×{o.count}"] for o in d.ops]
     _section(out, "Modules", ["", "module", "class", "what"], rows)
@@ -194,7 +199,7 @@ def to_markdown(d: Diff, mermaid: str = "") -> str:
         [[g.cell, ", ".join(g.added), ", ".join(g.removed)] for g in d.gates],
     )
     _section(out, "Outputs", ["output", "before", "after"], [[o.path, shape(o.old), shape(o.new)] for o in d.outputs])
-    out += _checkpoint_md(d.checkpoint)
+    out += _checkpoint_md(d)
     out += ["#### Totals", "", *_totals_table(d), ""]
     if mermaid:
         out += [
@@ -215,12 +220,17 @@ def _section(out: list[str], title: str, head: list[str], rows: list[list[str]])
         out += [f"#### {title}", "", *_table(head, rows), ""]
 
 
-def _checkpoint_md(ck: Checkpoint) -> list[str]:
+def _checkpoint_md(d: Diff) -> list[str]:
+    ck = d.checkpoint
     if ck.loads:
         return ["#### Checkpoint", "", "OLD's state dict loads into NEW as it is.", ""]
-    rows = [["missing", code(k), shape(s)] for k, s in ck.missing]
-    rows += [["unexpected", code(k), shape(s)] for k, s in ck.unexpected]
-    rows += [["shape mismatch", code(k), f"{shape(a)} → {shape(b)}"] for k, a, b in ck.mismatched]
+    missing = grouping.keys(ck.missing, grouping.added_paths(d))
+    unexpected = grouping.keys(ck.unexpected, grouping.removed_paths(d))
+    rows = [["missing", code(k), s + _times(n)] for k, s, n in missing]
+    rows += [["unexpected", code(k), s + _times(n)] for k, s, n in unexpected]
+    rows += [
+        ["shape mismatch", code(k), f"{shape(a)} → {shape(b)}{_times(n)}"] for k, a, b, n in grouping.mismatched(ck)
+    ]
     out = ["#### Checkpoint", "", "OLD's state dict would not load into NEW (`strict=True`):", ""]
     out += _table(["", "key", "shape"], rows) if rows else ["Only the renames below stand in the way."]
     if ck.renames:
