@@ -66,4 +66,4 @@ def region_mermaid(m: Marked) -> str:
     g = region(m)
     if g is None:
         return ""
-    return mermaid.to_mermaid(g, m.nodes, m.edges)
+    return mermaid.to_mermaid(g, m.nodes, m.edges, m.clusters)

@@ -42,7 +42,10 @@ def _paint(n: Node) -> Paint:
 
 
 def to_mermaid(
-    graph: Graph, marks: dict[str, str] | None = None, edge_marks: set[tuple[str, str]] | None = None
+    graph: Graph,
+    marks: dict[str, str] | None = None,
+    edge_marks: set[tuple[str, str]] | None = None,
+    cluster_marks: dict[str, str] | None = None,
 ) -> str:
     """The mermaid text of `graph`; the same graph always gives the same text.
 
@@ -50,6 +53,7 @@ def to_mermaid(
         graph: the view graph.
         marks: node id -> `added`, `removed`, `changed` or `renamed` (a diff).
         edge_marks: (src, dst) node ids of edges to draw as changed.
+        cluster_marks: cluster id -> mark, for frames (a repeated stack whose count changed).
     """
     marks = marks or {}
     ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes)}
@@ -82,6 +86,10 @@ def to_mermaid(
         if edge_marks and (e.src, e.dst) in edge_marks:
             styled.append(k)
     lines += _classes(graph, ids, marks)
+    for cid, mark in sorted((cluster_marks or {}).items()):
+        if cid in cids:
+            dash = f",stroke-dasharray:{MARKS[mark].dash}" if MARKS[mark].dash else ""
+            lines.append(f"  style {cids[cid]} stroke:{MARKS[mark].light},stroke-width:3px{dash}")
     changed = MARKS["changed"].light
     lines += [f"  linkStyle {k} stroke:{changed},stroke-width:3px" for k in _link_numbers(graph, ids, styled)]
     return "\n".join(lines) + "\n"
