@@ -67,7 +67,7 @@ def label(trace: Trace, call_id: str | None) -> str:
     return f"{c.name} in {owner.name or 'model'}" if owner is not None else c.name
 
 
-def _own_path(trace: Trace, c: Call) -> str:
+def own_path(trace: Trace, c: Call) -> str:
     owner = module_parent(trace, c)
     return owner.name if owner is not None else ""
 
@@ -89,7 +89,7 @@ def op_changes(
                 continue
             if c.parent is None or c.parent not in mine:
                 continue  # inside something added or removed as a whole
-            where = _own_path(trace, c)
+            where = own_path(trace, c)
             if where in retyped:
                 continue
             counts[(sign, c.name, where)] = counts.get((sign, c.name, where), 0) + 1
@@ -161,7 +161,7 @@ def residuals(trace: Trace, ops: list[Call], sign: str) -> tuple[Wiring, ...]:
         skip, through = (a, b) if _depends(trace, b, a.tid) else (b, a) if _depends(trace, a, b.tid) else (None, None)
         if skip is None or through is None:
             continue
-        where = _own_path(trace, c) or "model"
+        where = own_path(trace, c) or "model"
         owner = module_parent(trace, c)
         given = owner is not None and any(t.tid == skip.tid for t in owner.inputs)
         src = f"{where}'s input" if given else label(trace, skip.producer)

@@ -27,12 +27,15 @@ def compare(old: Trace, new: Trace, old_name: str = "OLD", new_name: str = "NEW"
     first_o, first_n = _first_steps(old, ro), _first_steps(new, rn)
     retyped = {p for o, n in paths.items() if mo[o].type != mn[n].type for p in (o, n)}
     matched_old, matched_new = set(pairs), set(pairs.values())
-    ops_o = calls.unmatched_ops(old, matched_old, first_o)
-    ops_n = calls.unmatched_ops(new, matched_new, first_n)
+    # ops inside a module whose class changed are that change (an alignment of two classes' ops says nothing)
+    ops_o = [c for c in calls.unmatched_ops(old, matched_old, first_o) if calls.own_path(old, c) not in retyped]
+    ops_n = [c for c in calls.unmatched_ops(new, matched_new, first_n) if calls.own_path(new, c) not in retyped]
     edges, reads, ends = calls.edge_changes(old, new, pairs)
     wiring = (*calls.residuals(new, ops_n, "+"), *calls.residuals(old, ops_o, "-"), *reads)
     added = _entries(mn, set(mn) - set(paths.values()))
+    looped = _in_time_loops(old, ro, paths) | _in_time_loops(new, rn, None)
     removed = _entries(mo, set(mo) - set(paths))
+    changed = tuple(ch for o, n in paths.items() if (ch := _changed(mo[o], mn[n], n in looped)) is not None)
     return Diff(
         old=old_name,
         new=new_name,
@@ -41,7 +44,7 @@ def compare(old: Trace, new: Trace, old_name: str = "OLD", new_name: str = "NEW"
         added=added,
         removed=removed,
         renamed=_renamed(mo, mn, paths),
-        changed=tuple(ch for o, n in paths.items() if (ch := _changed(mo[o], mn[n])) is not None),
+        changed=changed,
         ops=_group_ops(calls.op_changes(old, new, pairs, first_o, first_n, retyped)),
         edges=_group_edges(edges),
         wiring=_group_wiring(wiring),
@@ -52,7 +55,7 @@ def compare(old: Trace, new: Trace, old_name: str = "OLD", new_name: str = "NEW"
         totals=(state.totals(old), state.totals(new)),
         notes=_notes(old, new, old_name, new_name),
         marks=(
-            *_marks(old, new, paths, added, removed, ops_o, ops_n, mo, mn),
+            *_marks(old, new, paths, added, removed, ops_o, ops_n, {c.path for c in changed}, mn),
             *((f"edge:{a}>{b}", "changed") for a, b in ends),
         ),
     )
@@ -93,8 +96,18 @@ def _renamed(mo: dict[str, Mod], mn: dict[str, Mod], paths: dict[str, str]) -> t
     return tuple(sorted(out, key=lambda r: mn[r.new].order))
 
 
-def _changed(a: Mod, b: Mod) -> ModuleChange | None:
-    """What differs in a module's own facts (its children's changes are theirs)."""
+def _in_time_loops(trace: Trace, rolling: Rolling, paths: dict[str, str] | None) -> set[str]:
+    """Module paths (in NEW's names) called inside a loop over time: their call counts follow the loop's."""
+    found = set()
+    for c in trace.calls:
+        if c.kind == CallKind.MODULE and any(not _is_repeat(rolling, lid) for lid, _ in rolling.within.get(c.id, ())):
+            found.add(paths.get(c.name, c.name) if paths is not None else c.name)
+    return found
+
+
+def _changed(a: Mod, b: Mod, looped: bool = False) -> ModuleChange | None:
+    """What differs in a module's own facts (its children's changes are theirs); `looped`: called in a loop
+    over time, so a different call count is the loop's (reported there)."""
     what = []
     if a.type != b.type:
         what.append(f"type {a.type} → {b.type}")
@@ -103,7 +116,7 @@ def _changed(a: Mod, b: Mod) -> ModuleChange | None:
     what += _param_changes(dict(a.own), dict(b.own))
     if a.outs != b.outs and b.path:
         what.append(f"out {_shapes(a.outs)} → {_shapes(b.outs)}")
-    if a.calls != b.calls:
+    if a.calls != b.calls and not looped:
         what.append(f"called {a.calls}× → {b.calls}×")
     if not what:
         return None
@@ -210,7 +223,7 @@ def _marks(
     removed: tuple[ModuleEntry, ...],
     ops_o: list[Call],
     ops_n: list[Call],
-    mo: dict[str, Mod],
+    changed: set[str],
     mn: dict[str, Mod],
 ) -> tuple[tuple[str, str], ...]:
     """Calls to mark in a diagram: `new:call-…` added/changed/renamed, `old:call-…` removed (ghosts)."""
@@ -223,7 +236,7 @@ def _marks(
     for c in ops_n:
         marks[f"new:{c.id}"] = "added"
     for o, n in paths.items():
-        if _changed(mo[o], mn[n]) is not None:
+        if n in changed:
             marks.setdefault(f"new:{mn[n].first}", "changed")
         elif o != n:
             marks.setdefault(f"new:{mn[n].first}", "renamed")

@@ -19,7 +19,7 @@ def _torch_verdict(old: str, new: str, renames: dict[str, str], reshaped: set[st
     return set(result.missing_keys), set(result.unexpected_keys)
 
 
-@pytest.mark.parametrize("pair", ["widen", "residual", "norm", "rename", "batch_first", "stack"])
+@pytest.mark.parametrize("pair", ["widen", "residual", "norm", "rename", "batch_first", "stack", "gates"])
 def test_checkpoint_verdict_is_torchs(pair: str) -> None:
     d = diff_of(f"{pair}_old", f"{pair}_new")
     ck = d.checkpoint
@@ -126,3 +126,14 @@ def test_a_refactor_that_changes_nothing() -> None:
 def test_same_file_twice_is_no_change() -> None:
     d = diff_of("norm_new", "norm_new")
     assert not d.any and d.checkpoint.loads
+
+
+def test_a_cell_gains_a_gate_and_the_loop_runs_longer() -> None:
+    d = diff_of("gates_old", "gates_new")
+    assert [(g.cell, set(g.added), set(g.removed)) for g in d.gates] == [("cell", {"z", "r"}, {"f"})]
+    assert [(c.old, c.new) for c in d.counts] == [(5, 7)]
+    assert d.counts[0].what.startswith("loop over")
+    (cell,) = [c for c in d.changed if c.path == "cell"]
+    assert cell.what[0] == "type MGUCell → GRUishCell"
+    assert not any("called" in w for c in d.changed for w in c.what)  # the loop's count says it
+    assert {e.path for e in d.added} == {"cell.x2r", "cell.h2r"}
