@@ -148,7 +148,7 @@ def _with_notes(g: Graph, d: Diff, new: Trace, marks: dict[str, str]) -> Graph:
         if before:
             words.append(f"→ was {before}")
         if path in changes:
-            words += [f"~ {_clip(w)}" for w in changes[path].what[:3]]
+            words += [_clip(w if w[:2] in ("+ ", "- ") else f"~ {w}") for w in changes[path].what[:3]]
         nodes.append(dataclasses.replace(n, notes=(*n.notes, *words)))
     return dataclasses.replace(g, nodes=tuple(nodes))
 
