@@ -140,22 +140,25 @@ def _items(text: str) -> list[str]:
 def settings_changes(a: str, b: str) -> list[str]:
     """What differs in two `extra_repr` texts, item by item (`out_features=32 → 64`, `+ batch_first=True`)."""
     ia, ib = _items(a), _items(b)
+    plain_a, plain_b = [i for i in ia if "=" not in i], [i for i in ib if "=" not in i]
+    out = [f"argument {k + 1}: {x} → {y}" for k, (x, y) in enumerate(zip(plain_a, plain_b, strict=False)) if x != y]
+    out += [f"- {x}" for x in plain_a[len(plain_b) :]] + [f"+ {y}" for y in plain_b[len(plain_a) :]]
     named_a = {k: v for k, _, v in (i.partition("=") for i in ia if "=" in i)}
     named_b = {k: v for k, _, v in (i.partition("=") for i in ib if "=" in i)}
-    plain_a, plain_b = [i for i in ia if "=" not in i], [i for i in ib if "=" not in i]
-    out = []
-    for k, (x, y) in enumerate(zip(plain_a, plain_b, strict=False)):
-        if x != y:
-            out.append(f"argument {k + 1}: {x} → {y}")
-    out += [f"- {x}" for x in plain_a[len(plain_b) :]] + [f"+ {y}" for y in plain_b[len(plain_a) :]]
-    for key in [*named_a, *(k for k in named_b if k not in named_a)]:
-        if key not in named_b:
-            out.append(f"- {key}={named_a[key]}")
-        elif key not in named_a:
-            out.append(f"+ {key}={named_b[key]}")
-        elif named_a[key] != named_b[key]:
-            out.append(f"{key}={named_a[key]} → {named_b[key]}")
+    out += _named_changes(named_a, named_b)
     return out or [f"settings ({a}) → ({b})"]
+
+
+def _named_changes(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    out = []
+    for key in [*a, *(k for k in b if k not in a)]:
+        if key not in b:
+            out.append(f"- {key}={a[key]}")
+        elif key not in a:
+            out.append(f"+ {key}={b[key]}")
+        elif a[key] != b[key]:
+            out.append(f"{key}={a[key]} → {b[key]}")
+    return out
 
 
 def _param_changes(a: dict[str, tuple[int, ...]], b: dict[str, tuple[int, ...]]) -> list[str]:

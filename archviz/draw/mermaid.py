@@ -55,10 +55,31 @@ def to_mermaid(
         edge_marks: (src, dst) node ids of edges to draw as changed.
         cluster_marks: cluster id -> mark, for frames (a repeated stack whose count changed).
     """
-    marks = marks or {}
     ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes)}
+    lines = [f"flowchart {'LR' if str(graph.direction) == 'LR' else 'TB'}", *_boxes(graph, ids)]
+    styled: list[int] = []
+    for k, e in enumerate(graph.edges):
+        if e.src not in ids or e.dst not in ids:
+            continue
+        arrow = "-.->" if e.back else "-->"
+        label = f'|"{text(e.label)}"|' if e.label else ""
+        lines.append(f"  {ids[e.src]} {arrow}{label} {ids[e.dst]}")
+        if edge_marks and (e.src, e.dst) in edge_marks:
+            styled.append(k)
+    lines += _classes(graph, ids, marks or {})
     cids = {c.id: f"c{i}" for i, c in enumerate(graph.clusters)}
-    lines = [f"flowchart {'LR' if str(graph.direction) == 'LR' else 'TB'}"]
+    for cid, mark in sorted((cluster_marks or {}).items()):
+        if cid in cids:
+            dash = f",stroke-dasharray:{MARKS[mark].dash}" if MARKS[mark].dash else ""
+            lines.append(f"  style {cids[cid]} stroke:{MARKS[mark].light},stroke-width:3px{dash}")
+    changed = MARKS["changed"].light
+    lines += [f"  linkStyle {k} stroke:{changed},stroke-width:3px" for k in _link_numbers(graph, ids, styled)]
+    return "\n".join(lines) + "\n"
+
+
+def _boxes(graph: Graph, ids: dict[str, str]) -> list[str]:
+    """Frames as nested subgraphs (`c0`, …) and the boxes in them, in the graph's order."""
+    cids = {c.id: f"c{i}" for i, c in enumerate(graph.clusters)}
     members: dict[str | None, list[Node]] = {}
     for n in graph.nodes:
         members.setdefault(n.cluster if n.cluster in cids else None, []).append(n)
@@ -66,6 +87,7 @@ def to_mermaid(
     for c in graph.clusters:
         sub.setdefault(c.parent if c.parent in cids else None, []).append(c.id)
     labels = {c.id: c.label for c in graph.clusters}
+    lines: list[str] = []
 
     def emit(cluster: str | None, indent: str) -> None:
         for cid in sub.get(cluster, []):
@@ -76,23 +98,7 @@ def to_mermaid(
             lines.append(f'{indent}{ids[n.id]}["{_label(n)}"]')
 
     emit(None, "  ")
-    styled: list[int] = []
-    for k, e in enumerate(graph.edges):
-        if e.src not in ids or e.dst not in ids:
-            continue
-        arrow = "-.->" if e.back else "-->"
-        label = f'|"{text(e.label)}"|' if e.label else ""
-        lines.append(f"  {ids[e.src]} {arrow}{label} {ids[e.dst]}")
-        if edge_marks and (e.src, e.dst) in edge_marks:
-            styled.append(k)
-    lines += _classes(graph, ids, marks)
-    for cid, mark in sorted((cluster_marks or {}).items()):
-        if cid in cids:
-            dash = f",stroke-dasharray:{MARKS[mark].dash}" if MARKS[mark].dash else ""
-            lines.append(f"  style {cids[cid]} stroke:{MARKS[mark].light},stroke-width:3px{dash}")
-    changed = MARKS["changed"].light
-    lines += [f"  linkStyle {k} stroke:{changed},stroke-width:3px" for k in _link_numbers(graph, ids, styled)]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _link_numbers(graph: Graph, ids: dict[str, str], styled: list[int]) -> list[int]:
