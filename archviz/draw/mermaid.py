@@ -13,7 +13,7 @@ from ..view.graph import Graph, Node
 from .marks import MARKS
 from .palette import LIGHT
 
-LABEL_LINES = 4  # rows per box: the rest is in the SVG and the report
+LABEL_LINES = 6  # rows per box: the rest is in the SVG and the report
 _ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;", "|": "#124;"}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pairs import build, side
+from diffpairs import build, side
 
 from archviz.record import Trace
 

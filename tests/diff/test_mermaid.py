@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
-from pairs import PAIRS
+from diffpairs import PAIRS
 
 from archviz.cli import main
 from archviz.draw.mermaid import text, to_mermaid

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from pairs import diff_of, side
+from diffpairs import diff_of, side
 
 from archviz.app import diffing
 from archviz.draw.marks import MARKS

@@ -8,7 +8,7 @@ torch's missing and unexpected keys must be exactly the diff's.
 from __future__ import annotations
 
 import pytest
-from pairs import build, diff_of
+from diffpairs import build, diff_of
 
 from archviz.diff import NO_CHANGE, to_text
 

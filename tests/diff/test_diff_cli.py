@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from pairs import PAIRS
+from diffpairs import PAIRS
 
 from archviz.cli import main
 
