@@ -149,7 +149,7 @@ def _with_notes(g: Graph, d: Diff, new: Trace, marks: dict[str, str]) -> Graph:
             words.append(f"→ was {before}")
         if path in changes:
             words += [_clip(w if w[:2] in ("+ ", "- ") else f"~ {w}") for w in changes[path].what[:3]]
-        nodes.append(dataclasses.replace(n, notes=(*n.notes, *words)))
+        nodes.append(dataclasses.replace(n, notes=(*words, *n.notes)))
     return dataclasses.replace(g, nodes=tuple(nodes))
 
 
@@ -226,7 +226,7 @@ def _ghost_node(old: Trace, new: Trace, c: Call, node_id: str, pairs: dict[str, 
     )
 
 
-def _edge_mark(m: Marked, e: Edge) -> str | None:
+def edge_mark(m: Marked, e: Edge) -> str | None:
     """An edge's mark: its shape changed, it leads to or from a ghost, or to or from something added."""
     if (e.src, e.dst) in m.edges:
         return "changed"
@@ -238,13 +238,13 @@ def _edge_mark(m: Marked, e: Edge) -> str | None:
 
 def to_dot(m: Marked, d: Diff, theme: Theme = Theme.LIGHT) -> str:
     """The DOT text of a marked graph: the ordinary renderer's, with outlines, marked edges and a diff legend."""
-    plain = [e for e in m.graph.edges if _edge_mark(m, e) is None]
+    plain = [e for e in m.graph.edges if edge_mark(m, e) is None]
     title = f"{m.graph.title} — diff {d.old} → {d.new}"
     base = dot.to_dot(dataclasses.replace(m.graph, edges=tuple(plain), title=title), legend=False, theme=theme)
     head, _, _ = base.rstrip().rpartition("}")
     lines = _frame_marks(head.rstrip("\n").split("\n"), m.clusters, theme)
     for e in m.graph.edges:
-        mark = _edge_mark(m, e)
+        mark = edge_mark(m, e)
         if mark is None:
             continue
         colour = MARKS[mark].colour(theme)

@@ -7,7 +7,7 @@ import dataclasses
 
 from ..draw import mermaid
 from ..view.graph import Graph
-from .diagram import Marked
+from .diagram import Marked, edge_mark
 
 MAX_BOXES = 60  # a PR comment's flowchart stays readable; the SVG has the whole model
 
@@ -66,4 +66,5 @@ def region_mermaid(m: Marked) -> str:
     g = region(m)
     if g is None:
         return ""
-    return mermaid.to_mermaid(g, m.nodes, m.edges, m.clusters)
+    marks = {(e.src, e.dst): mark for e in g.edges if (mark := edge_mark(m, e)) is not None}
+    return mermaid.to_mermaid(g, m.nodes, marks, m.clusters)

@@ -44,7 +44,7 @@ def _paint(n: Node) -> Paint:
 def to_mermaid(
     graph: Graph,
     marks: dict[str, str] | None = None,
-    edge_marks: set[tuple[str, str]] | None = None,
+    edge_marks: dict[tuple[str, str], str] | None = None,
     cluster_marks: dict[str, str] | None = None,
 ) -> str:
     """The mermaid text of `graph`; the same graph always gives the same text.
@@ -52,12 +52,12 @@ def to_mermaid(
     Args:
         graph: the view graph.
         marks: node id -> `added`, `removed`, `changed` or `renamed` (a diff).
-        edge_marks: (src, dst) node ids of edges to draw as changed.
+        edge_marks: (src, dst) node ids -> mark of the edge (`changed`: its shape; `added`, `removed`).
         cluster_marks: cluster id -> mark, for frames (a repeated stack whose count changed).
     """
     ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes)}
     lines = [f"flowchart {'LR' if str(graph.direction) == 'LR' else 'TB'}", *_boxes(graph, ids)]
-    styled: list[int] = []
+    styled: list[tuple[int, str]] = []
     for k, e in enumerate(graph.edges):
         if e.src not in ids or e.dst not in ids:
             continue
@@ -65,15 +65,16 @@ def to_mermaid(
         label = f'|"{text(e.label)}"|' if e.label else ""
         lines.append(f"  {ids[e.src]} {arrow}{label} {ids[e.dst]}")
         if edge_marks and (e.src, e.dst) in edge_marks:
-            styled.append(k)
+            styled.append((k, edge_marks[(e.src, e.dst)]))
     lines += _classes(graph, ids, marks or {})
     cids = {c.id: f"c{i}" for i, c in enumerate(graph.clusters)}
     for cid, mark in sorted((cluster_marks or {}).items()):
         if cid in cids:
             dash = f",stroke-dasharray:{MARKS[mark].dash}" if MARKS[mark].dash else ""
             lines.append(f"  style {cids[cid]} stroke:{MARKS[mark].light},stroke-width:3px{dash}")
-    changed = MARKS["changed"].light
-    lines += [f"  linkStyle {k} stroke:{changed},stroke-width:3px" for k in _link_numbers(graph, ids, styled)]
+    for k, mark in _link_numbers(graph, ids, styled):
+        dash = f",stroke-dasharray:{MARKS[mark].dash}" if MARKS[mark].dash else ""
+        lines.append(f"  linkStyle {k} stroke:{MARKS[mark].light},stroke-width:3px{dash}")
     return "\n".join(lines) + "\n"
 
 
@@ -101,11 +102,11 @@ def _boxes(graph: Graph, ids: dict[str, str]) -> list[str]:
     return lines
 
 
-def _link_numbers(graph: Graph, ids: dict[str, str], styled: list[int]) -> list[int]:
+def _link_numbers(graph: Graph, ids: dict[str, str], styled: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """mermaid numbers links in the order written: edges with both ends drawn."""
     written = [k for k, e in enumerate(graph.edges) if e.src in ids and e.dst in ids]
     place = {k: i for i, k in enumerate(written)}
-    return [place[k] for k in styled]
+    return [(place[k], mark) for k, mark in styled]
 
 
 def _classes(graph: Graph, ids: dict[str, str], marks: dict[str, str]) -> list[str]:

@@ -42,7 +42,7 @@ def test_mermaid_escapes_user_text() -> None:
         edges=(Edge("x", "m", "[2]"), Edge("m", "m", "[2] ×3", back=True)),
         clusters=(Cluster("c", "frame <b>", None, "module"),),  # type: ignore[arg-type]
     )
-    out = to_mermaid(g, {"m": "added"}, {("x", "m")})
+    out = to_mermaid(g, {"m": "added"}, {("x", "m"): "added"})
     assert out.startswith("flowchart LR")
     assert '"' not in "".join(re.findall(r'\["([^"]*)"\]', out)).replace("#quot;", "")
     assert 'n1["evil#quot;] click<br/>Linear"]' in out
