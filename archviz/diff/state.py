@@ -7,9 +7,10 @@ from ..record import Trace
 from .result import Checkpoint, Shape, Totals
 
 
-def state_keys(trace: Trace) -> dict[str, Shape]:
-    """The state-dict keys and shapes: the record's own, or those of the parameters of the modules that ran."""
-    if trace.state:
+def state_keys(trace: Trace, full: bool = True) -> dict[str, Shape]:
+    """The state-dict keys and shapes: the record's own (`full`), or those of the parameters of the modules
+    that ran (what a record without its state dict can say; both sides are then read this way)."""
+    if full and trace.state:
         return {e.key: e.shape for e in trace.state}
     keys: dict[str, Shape] = {}
     for c in trace.calls:
@@ -31,7 +32,8 @@ def _renamed(key: str, paths: dict[str, str]) -> str:
 
 def checkpoint(old: Trace, new: Trace, paths: dict[str, str]) -> Checkpoint:
     """What `new_model.load_state_dict(old_state_dict)` would say, and the rename map that mends renames."""
-    ko, kn = state_keys(old), state_keys(new)
+    full = bool(old.state and new.state)
+    ko, kn = state_keys(old, full), state_keys(new, full)
     moved = {p: q for p, q in paths.items() if p != q}
     renames = []
     for key in ko:
@@ -45,7 +47,7 @@ def checkpoint(old: Trace, new: Trace, paths: dict[str, str]) -> Checkpoint:
     mismatched = tuple(
         (k, s, kn[mapped.get(k, k)]) for k, s in ko.items() if mapped.get(k, k) in kn and kn[mapped.get(k, k)] != s
     )
-    return Checkpoint(missing, unexpected, mismatched, tuple(renames), complete=bool(old.state and new.state))
+    return Checkpoint(missing, unexpected, mismatched, tuple(renames), complete=full)
 
 
 def totals(trace: Trace) -> Totals:

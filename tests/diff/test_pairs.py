@@ -8,7 +8,7 @@ torch's missing and unexpected keys must be exactly the diff's.
 from __future__ import annotations
 
 import pytest
-from diffpairs import build, diff_of
+from diffpairs import build, diff_of, side
 
 from archviz.diff import NO_CHANGE, to_text
 
@@ -137,3 +137,22 @@ def test_a_cell_gains_a_gate_and_the_loop_runs_longer() -> None:
     assert cell.what[0] == "type MGUCell → GRUishCell"
     assert not any("called" in w for c in d.changed for w in c.what)  # the loop's count says it
     assert {e.path for e in d.added} == {"cell.x2r", "cell.h2r"}
+
+
+def test_a_module_that_reads_another_input() -> None:
+    d = diff_of("reads_old", "reads_new")
+    assert [(w.kind, w.text) for w in d.wiring] == [("reads", "~ head reads right (was left)")]
+    assert not d.changed and not d.added and not d.removed and d.checkpoint.loads
+
+
+def test_a_record_without_its_state_dict_says_so() -> None:
+    import dataclasses
+
+    from archviz.diff import compare
+
+    old = dataclasses.replace(side("stack_old").trace, state=(), settings=())
+    d = compare(old, side("stack_new").trace, "old.json", "new.py")
+    assert not d.checkpoint.complete
+    assert any(n.startswith("old.json: the record holds no state dict") for n in d.notes)
+    assert {k for k, _ in d.checkpoint.missing} == {"layers.11.lin.weight", "layers.11.lin.bias"}
+    assert d.totals[0].buffers is None
