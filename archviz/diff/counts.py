@@ -17,7 +17,9 @@ def loop_key(trace: Trace, lp: Loop, paths: dict[str, str] | None) -> tuple[str,
     parent = trace.index.get(lp.parent)
     owner = parent if parent is None or parent.kind == CallKind.MODULE else module_parent(trace, parent)
     where = owner.name if owner is not None else ""
-    first = trace.call(lp.steps[0][0]) if lp.steps and lp.steps[0] else None
+    step = [trace.call(c) for c in lp.steps[0]] if lp.steps else []
+    # a step is named by its first module (`cell`), else its first op (`x[:, t]`'s getitem)
+    first = next((c for c in step if c.kind == CallKind.MODULE), step[0] if step else None)
     what = ""
     if first is not None:
         what = _INDEX.sub("", first.name) if first.kind == CallKind.MODULE else f"op {first.name}"
