@@ -140,8 +140,8 @@ def _subtree(mods: dict[str, Mod], path: str) -> list[str]:
 def _best(o: str, cands: list[str], old: dict[str, Mod], new: dict[str, Mod], mapping: dict[str, str]) -> str | None:
     """The candidate at the most similar place: the same (mapped) parent and inputs, then the nearest in order.
 
-    A module without parameters (a Dropout, an activation) says little by its structure: it is taken only
-    where its inputs come from the same (mapped) place.
+    A candidate must read its inputs from the same (mapped) place: an equal layer elsewhere in the data flow
+    is another layer, not the same one moved.
     """
     if not cands:
         return None
@@ -155,9 +155,7 @@ def _best(o: str, cands: list[str], old: dict[str, Mod], new: dict[str, Mod], ma
         return (0 if same_parent else 1, 0 if same_feeds else 1, distance, n)
 
     best = min(cands, key=place)
-    if mo.params == 0 and place(best)[1] != 0:
-        return None
-    return best
+    return None if place(best)[1] else best
 
 
 def _mapped_feeds(feeds: tuple[str, ...], mapping: dict[str, str]) -> tuple[str, ...]:

@@ -156,3 +156,38 @@ def test_a_record_without_its_state_dict_says_so() -> None:
     assert any(n.startswith("old.json: the record holds no state dict") for n in d.notes)
     assert {k for k, _ in d.checkpoint.missing} == {"layers.11.lin.weight", "layers.11.lin.bias"}
     assert d.totals[0].buffers is None
+
+
+_MOVED = """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.{first} = nn.Linear(8, 8)
+        self.body = nn.Sequential(nn.Linear(8, 8), nn.ReLU())
+        self.{last} = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return {call}
+
+def build_model():
+    return Net()
+
+def example_inputs():
+    return (torch.randn(2, 8),)
+"""
+
+
+def test_an_equal_layer_elsewhere_is_not_a_rename(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`pre` dropped before the body and `post` added after it: two layers, not one moved."""
+    from archviz.app import diffing
+    from archviz.app.options import LoadOptions
+
+    (tmp_path / "a.py").write_text(_MOVED.format(first="pre", last="out", call="self.out(self.body(self.pre(x)))"))
+    (tmp_path / "b.py").write_text(_MOVED.format(first="out", last="post", call="self.post(self.out(self.body(x)))"))
+    old, new = (diffing.load_side(str(tmp_path / f), LoadOptions()) for f in ("a.py", "b.py"))
+    d = diffing.compare(old, new)
+    assert [r.old for r in d.renamed] == []
+    assert [e.path for e in d.removed] == ["pre"] and [e.path for e in d.added] == ["post"]
