@@ -22,6 +22,7 @@ from ..record import Call, Trace, shape_text
 from ..view.fit import Budget, fit
 from ..view.graph import Edge, Graph, Node, View
 from . import calls, counts
+from .grouping import general
 from .modules import match, modules
 from .result import Diff
 
@@ -60,7 +61,14 @@ def marked(old: Trace, new: Trace, d: Diff, view: View | None = None, budget: Bu
         book = clusters if target in where.cluster_ids else nodes
         book[target] = stronger(book.get(target), mark if exact else "changed")
     g = _loop_marks(old, new, g, clusters)
-    edge_marks = _edge_marks(d, where, g)
+    edge_marks, was = _edge_marks(d, where, g)
+    g = dataclasses.replace(
+        g,
+        edges=tuple(
+            dataclasses.replace(e, label=f"{was[(e.src, e.dst)]} → {e.label}") if (e.src, e.dst) in was else e
+            for e in g.edges
+        ),
+    )
     graph = _with_notes(g, d, new, nodes)
     graph, ghosts = _with_ghosts(old, new, d, graph, where)
     nodes.update(dict.fromkeys(ghosts, "removed"))
@@ -114,9 +122,12 @@ def _loop_marks(old: Trace, new: Trace, g: Graph, clusters: dict[str, str]) -> G
     return dataclasses.replace(g, clusters=frames)
 
 
-def _edge_marks(d: Diff, where: _Where, g: Graph) -> set[tuple[str, str]]:
+def _edge_marks(d: Diff, where: _Where, g: Graph) -> tuple[set[tuple[str, str]], dict[tuple[str, str], str]]:
+    """Drawn edges whose shape changed, and the OLD shape each carried (`[8, 32]`), for its label."""
     drawn = {(e.src, e.dst) for e in g.edges}
-    out = set()
+    before = {(e.src, e.dst): shape_text(e.old) for e in d.edges}
+    out: set[tuple[str, str]] = set()
+    was: dict[tuple[str, str], str] = {}
     for ref, _ in d.marks:
         kind, _, ends = ref.partition(":")
         if kind != "edge":
@@ -125,7 +136,10 @@ def _edge_marks(d: Diff, where: _Where, g: Graph) -> set[tuple[str, str]]:
         src, dst = where.of(a)[0], where.of(b)[0]
         if src is not None and dst is not None and (src, dst) in drawn:
             out.add((src, dst))
-    return out
+            old = before.get((general(calls.label(where.trace, a)), general(calls.label(where.trace, b))))
+            if old is not None:
+                was.setdefault((src, dst), old)
+    return out, was
 
 
 def _clip(text: str) -> str:
