@@ -189,6 +189,7 @@ class Format(StrEnum):
     DOT = "dot"
     JSON = "json"
     HTML = "html"
+    MERMAID = "mermaid"  # a flowchart for Markdown, written as `.mmd`
 
 
 IMAGE_FORMATS = (Format.SVG, Format.PNG, Format.PDF)

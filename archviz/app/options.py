@@ -35,7 +35,7 @@ class Options:
     """How to run, check and draw a model, and which files to make.
 
     Args:
-        formats: any of svg, png, pdf, dot, json, html; () makes no file (a trace, a doctor run).
+        formats: any of svg, png, pdf, dot, json, html, mermaid; () makes no file (a trace, a doctor run).
         depth, unroll, ops, direction: the view (see `view.View`).
         gates: `--gates` text: auto, all, none, or a comma list of module paths.
         theme: `light`, `dark` or `transparent` diagram background.

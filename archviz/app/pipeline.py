@@ -18,7 +18,7 @@ from typing import Protocol
 
 from ..analysis import annotate
 from ..analysis.loops import rolling_for
-from ..draw import dot, drill, graphviz, inner
+from ..draw import dot, drill, graphviz, inner, mermaid
 from ..errors import ArchvizError, TraceError, UsageError
 from ..kinds import IMAGE_FORMATS, CallKind, Format, Layout
 from ..record import Rolling, Trace
@@ -135,6 +135,8 @@ def write(
     image = next((f for f in IMAGE_FORMATS if f in options.formats), Format.SVG)
     g, dot_text, main_svg = _main_diagram(trace, fitted, budget, stem, options, image, files, notes)
     files.text(stem, Format.DOT, dot_text)
+    if Format.MERMAID in options.formats:
+        sink.put(f"{stem}.mmd", mermaid.to_mermaid(g).encode("utf-8"))
     if Format.JSON in options.formats:
         files.text(stem, Format.JSON, trace.to_json())
     svgs = {stem: files.diagram(stem, dot_text, keep_dot=False, svg=main_svg)}

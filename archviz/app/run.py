@@ -94,6 +94,10 @@ def run(source: Source, options: Options, sink: Sink | None = None, stage: Stage
     """
     with stage("tracing"):
         target = _traced(source, options)
+        if target.live is not None:
+            from ..capture.inventory import with_inventory  # torch is loaded: a model ran
+
+            target.trace = with_inventory(target.trace, target.live.model)
     check_stop()  # SIGTERM while the model ran, whatever its code caught: nothing is written
     with stage("finding gates and loops"):
         rolling = rolling_for(target.trace)

@@ -37,7 +37,11 @@ def _render_options(params: dict[str, Any]) -> app.Options:
 @loading_options
 @click.option("-o", "--out", "out", default="archviz-out", show_default=True, help="Output folder.")
 @click.option(
-    "--format", "formats", default="svg,html", show_default=True, help="Comma list of svg,png,pdf,dot,json,html."
+    "--format",
+    "formats",
+    default="svg,html",
+    show_default=True,
+    help="Comma list of svg,png,pdf,dot,json,html,mermaid (.mmd: a flowchart for Markdown).",
 )
 @click.option(
     "--depth",

@@ -5,6 +5,7 @@ Imports nothing of archviz but `errors` and `kinds`, and no torch.
 
 from .cells import Cell, Check, Gate, GateSpread, GateStats, RecurrentConfig, Stats, WireEdge, WireNode
 from .index import Index
+from .inventory import Setting, StateEntry
 from .loops import NO_LOOPS, Loop, Rolling
 from .text import named_path, path_tail, shape_text
 from .trace import (
@@ -39,7 +40,9 @@ __all__ = [
     "ParamMeta",
     "RecurrentConfig",
     "Rolling",
+    "Setting",
     "Source",
+    "StateEntry",
     "Stats",
     "TensorMeta",
     "Trace",

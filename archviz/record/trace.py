@@ -14,6 +14,7 @@ from ..kinds import INPUT_PRODUCER, CallKind, FindingCode, Severity
 from . import display, jsonio
 from .cells import Cell, Check, RecurrentConfig, Stats
 from .index import Index
+from .inventory import Setting, StateEntry
 from .text import json_safe, shape_text
 
 SCHEMA_VERSION = 2
@@ -231,6 +232,9 @@ class Trace:
             op read, on modules that ran (a call of a torch layer reads its weights); empty when the
             pass failed.
         findings: what `archviz doctor` found (added by the analysis stage), most severe first.
+        state: the model's `state_dict()` entries after the pass (keys, shapes, buffers), for checkpoint
+            checks; empty when not recorded (a record of an older archviz).
+        settings: each module's constructor settings (`extra_repr`), by path; empty when not recorded.
     """
 
     model_name: str
@@ -245,6 +249,8 @@ class Trace:
     uncalled: tuple[str, ...] = ()
     unread: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
+    state: tuple[StateEntry, ...] = ()
+    settings: tuple[Setting, ...] = ()
     schema_version: int = SCHEMA_VERSION
     # Derived lookups, built on first use and never copied: `dataclasses.replace` leaves this field out
     # (init=False), so a copy builds its own index over its own calls.

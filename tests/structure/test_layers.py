@@ -25,7 +25,8 @@ ALLOWED = {
     "analysis": BASE | {"record"},
     "view": BASE | {"record", "analysis"},
     "draw": BASE | {"record", "view"},  # draws what the view and the analysis made; recomputes nothing
-    "app": BASE | {"record", "load", "capture", "analysis", "view", "draw"},
+    "diff": BASE | {"record", "analysis", "view", "draw"},  # compares two records; marks NEW's view
+    "app": BASE | {"record", "load", "capture", "analysis", "view", "draw", "diff"},
 }
 ENTRY_POINTS = {"cli", "api", "sphinx", "mkdocs", "__main__", "__init__"}
 ALLOWED.update({e: BASE | {"record", "app"} for e in ENTRY_POINTS})

@@ -1,0 +1,33 @@
+"""A pre-norm feed-forward block stack, with no skip connection yet."""
+
+import torch
+from torch import nn
+
+
+class Block(nn.Module):
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.ff = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.ff(self.norm(x))
+
+
+class Net(nn.Module):
+    def __init__(self, d: int = 24) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(50, d)
+        self.block = Block(d)
+        self.head = nn.Linear(d, 50)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.head(self.block(self.embed(ids)))
+
+
+def build_model() -> nn.Module:
+    return Net()
+
+
+def example_inputs() -> tuple[torch.Tensor]:
+    return (torch.randint(0, 50, (2, 10)),)
