@@ -692,9 +692,26 @@ def parse_list(text: str, known: Iterable[str], what: str) -> list[str]:
     return names
 
 
+HOW_TO = """\
+How the table in results.md is made (the lead's run; helpers do not write results.md):
+  1. a quiet machine: nothing else running (the report records the CPU load before and after; a load
+     average above ~0.5 makes the seconds meaningless, ratios less so);
+  2. from the repository root, with the checkout to measure importable (`pip install -e .` or
+     PYTHONPATH=$PWD) and torchview, torchlens, transformers and torchvision installed:
+         python benchmarks/whole.py                  # all workloads, 3 rounds: about an hour
+     it replaces the `## Whole process` section of benchmarks/results.md (--out to write elsewhere);
+  3. the in-process breakdown (plain forward, trace, analysis, layout, each output, RSS of the trace)
+     is benchmarks/run.py's report (`python benchmarks/run.py`), which names each cost.
+For a quick comparison of two checkouts, run each with --out pointing at a scratch file and the same
+--workloads/--commands; `--commands render,doctor` gives the doctor / render column alone.
+"""
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options; --quick picks the two examples and, unless --repeat is given, one round."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        description=__doc__, epilog=HOW_TO, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workloads", default=",".join(ALL_WORKLOADS), help="comma list of workload names")
     parser.add_argument("--commands", default=",".join(COMMANDS), help="comma list of " + ", ".join(COMMANDS))
     parser.add_argument("--repeat", type=int, default=None, help="rounds over the commands (default 3; --quick: 1)")

@@ -53,14 +53,19 @@ class _Search:
     done: list[Experiment] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: bool = False
-    runs: int = 0  # times the model ran again
+    runs: int = 0  # experiments that ran the model again
+    meta: bool = False  # whether runs may be made on the meta device first (see `meta_works`)
+    made: dict[tuple[tuple[tuple[str, int], ...], int], Trial] = field(default_factory=dict)
 
     def run(self, members: tuple[tuple[str, int], ...], size: int, n: int) -> Trial:
-        """One run with `members` (all of size `n`) grown to `size`."""
+        """One run with `members` (all of size `n`) grown to `size`; a run made before is not made again."""
         from ..capture import perturb
 
+        known = self.made.get((members, size))
+        if known is not None:
+            return known
         group = perturb.AxisGroup(f"g{len(self.done)}", n, members)
-        trial = _trial(self.target, group, size, self.timeout)
+        trial = self.made[(members, size)] = _trial(self.target, group, size, self.timeout, self.meta)
         self.runs += trial.trace is not None
         self.stopped = self.stopped or trial.error == STOPPED
         return trial
@@ -135,6 +140,7 @@ def experiments(target: Target, timeout: float | None = None) -> tuple[list[Expe
     if target.trace.failure is not None and target.trace.failure.exc_type == Timeout.__name__:
         return [], ["the forward pass was stopped by --timeout: it was not run again to trace sizes back"]
     search = _Search(target, timeout, perturb.input_dims(live.args, live.kwargs))
+    search.meta = meta_works(target, timeout)
     fixed: dict[str, str] = {}
     for first in search.dims:
         if first.members[0] in search.taken:
@@ -163,18 +169,64 @@ def experiments(target: Target, timeout: float | None = None) -> tuple[list[Expe
             f"--timeout stopped the doctor's runs after {len(search.done)} input axes: sizes traced back from those"
         )
     if search.runs:
-        times = "once more" if search.runs == 1 else f"{search.runs} more times"
+        times = "once more" if search.runs == 1 else f"again for {search.runs} experiments"
         search.notes.append(
-            f"the model ran {times}, each run with input axes grown, to trace sizes back to the inputs "
+            f"the model ran {times}, each with input axes grown, to trace sizes back to the inputs "
             "(what those runs print is hidden; side effects such as files or requests happen again)"
         )
     return search.done, search.notes
 
 
-def _trial(target: Target, group: Any, size: int, timeout: float | None) -> Trial:
-    """One run of the model with `group`'s axes grown to `size`."""
+def meta_works(target: Target, timeout: float | None) -> bool:
+    """Whether the model's runs are made on the meta device first (shapes only): when the traced pass did
+    enough arithmetic for that to pay (`meta.worth`), made no call whose errors meta skips, did not fail,
+    and a meta run of its own inputs makes the same calls with the same shapes. Else every run is real."""
+    from ..capture import meta
+
+    live, base = target.live, target.trace
+    if live is None or base.failure is not None or not meta.worth(base) or meta.unchecked(base):
+        return False
+    traced = _traced(target, live.args, live.kwargs, timeout, on_meta=True)
+    return (
+        traced is not None and traced.failure is None and not meta.unchecked(traced) and meta.same_shapes(traced, base)
+    )
+
+
+def _traced(
+    target: Target, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float | None, on_meta: bool = False
+) -> Trace | None:
+    """The record of one run of the model on `args`/`kwargs`; `on_meta`: on the meta device, None when the
+    model or its inputs cannot go there."""
     from .. import capture
-    from ..capture import perturb
+    from ..capture import meta
+
+    assert target.live is not None
+    live, base = target.live, target.trace
+    root_dir = os.path.dirname(target.path) if target.path else None
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(process_kept())  # the model's code runs again: undo what it does again
+        stack.enter_context(_silenced())
+        stack.enter_context(time_limit(timeout))
+        if on_meta:
+            given = stack.enter_context(meta.on_meta(live.model, args, kwargs))
+            if given is None:
+                return None
+            args, kwargs = given
+        return capture.trace_model(
+            live.model,
+            args,
+            kwargs,
+            name=base.model_name,
+            source_file=base.source_file,
+            root_dir=root_dir,
+            verify=False,
+        )
+
+
+def _trial(target: Target, group: Any, size: int, timeout: float | None, on_meta: bool = False) -> Trial:
+    """One run of the model with `group`'s axes grown to `size`: on the meta device first when `on_meta`,
+    and again on real tensors when that run failed or read index values (which meta does not check)."""
+    from ..capture import meta, perturb
 
     assert target.live is not None
     live, base = target.live, target.trace
@@ -185,17 +237,12 @@ def _trial(target: Target, group: Any, size: int, timeout: float | None) -> Tria
     before, after = perturb.elements((live.args, live.kwargs)), perturb.elements((args, kwargs))
     if after > MAX_GROWTH * before + _SLACK:
         return Trial(size, None, f"growing it would make the inputs {after:,} elements: not run")
-    root_dir = os.path.dirname(target.path) if target.path else None
-    with process_kept(), _silenced(), time_limit(timeout):  # the model runs again: undo what it does again
-        traced = capture.trace_model(
-            live.model,
-            args,
-            kwargs,
-            name=base.model_name,
-            source_file=base.source_file,
-            root_dir=root_dir,
-            verify=False,
-        )
+    traced = _traced(target, args, kwargs, timeout, on_meta=True) if on_meta else None
+    if traced is not None and traced.failure is not None and traced.failure.exc_type == Timeout.__name__:
+        return Trial(size, None, STOPPED)
+    if traced is None or traced.failure is not None or meta.unchecked(traced):
+        traced = _traced(target, args, kwargs, timeout)
+        assert traced is not None
     failure = traced.failure
     if failure is not None and failure.exc_type == Timeout.__name__:
         return Trial(size, None, STOPPED)

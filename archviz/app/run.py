@@ -17,15 +17,17 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..analysis.loops import rolling_for
 from ..record import Trace
 from ..view.names import safe_stem
-from . import doctor as doctoring
 from .options import Options
 from .pipeline import Dims, MemorySink, Sink, Stage, no_stage, with_gates, write
 from .tracing import Live, Target, caught_notes, check_stop, trace_file, trace_live
+
+if TYPE_CHECKING:  # the doctor's rules are imported when a model is checked, not by `archviz --help`
+    from . import doctor as doctoring
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ def _traced(source: Source, options: Options) -> Target:
 
 def _doctor(source: Source, target: Target, options: Options) -> doctoring.ForRender:
     """The doctor's verdict: a record made before keeps the findings it has."""
+    from . import doctor as doctoring
+
     if source.record is not None and source.record.findings:
         return doctoring.ForRender(target.trace, None, None)
     return doctoring.for_render(target, options, source.path or "model.py")  # the hint names it as given

@@ -6,9 +6,27 @@ from typing import Any
 
 from ..kinds import BOOKKEEPING_OPS, IN_PLACE_DUNDERS
 
+_NAMES: dict[Any, tuple[str, str]] = {}  # torch's functions are few and live as long as torch: named once each
+_NAMES_LIMIT = 1 << 14
+
 
 def op_name(func: Any) -> tuple[str, str]:
     """Return (short name, qualified name) of a function seen by the TorchFunctionMode."""
+    try:
+        return _NAMES[func]
+    except (KeyError, TypeError):  # not named yet, or unhashable
+        pass
+    names = _op_name(func)
+    try:
+        if len(_NAMES) < _NAMES_LIMIT:
+            _NAMES[func] = names
+    except TypeError:
+        pass
+    return names
+
+
+def _op_name(func: Any) -> tuple[str, str]:
+    """(short name, qualified name) of `func`, worked out."""
     name = getattr(func, "__name__", None) or type(func).__name__
     qual = getattr(func, "__qualname__", name)
     if name == "__get__" and hasattr(func, "__self__"):  # a property read such as `x.shape`

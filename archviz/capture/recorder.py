@@ -131,13 +131,14 @@ class Recorder:
         versions, for the calls that may write in place. `inner_from`: for a module call, the index of
         its first inner call; a write an inner call already recorded stays that call's.
         """
-        wrote = tensors.written(before)
+        wrote = tensors.written(before) if before else {}  # only calls that may write in place have a `before`
         for t in wrote.values():
             producer = self.table.producer(t)
             inner = inner_from is not None and producer is not None and record.call_number(producer) >= inner_from
             if not inner:
                 self.table.wrote(t, call["id"])
-        results, _ = walk_args(output, None, root="output")
+        # one tensor is the common output: walked as walk_args would, without its containers' machinery
+        results = [("output", output)] if type(output) is torch.Tensor else walk_args(output, None, root="output")[0]
         given = {id(t) for _, t in found}
         metas = []
         for path, t in results:

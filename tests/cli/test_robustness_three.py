@@ -280,7 +280,7 @@ def test_worker_processes_and_threads_leave_no_archviz_noise(tmp_path: Path) -> 
     done = cli("doctor", thread)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("Exception in thread") == 1, done.stderr  # the traced pass's own, as plain Python
-    assert "the model ran" in done.stdout and "more times" in done.stdout, done.stdout
+    assert "the model ran again for" in done.stdout and "experiments" in done.stdout, done.stdout
 
 
 def test_ids_beyond_the_embedding_are_named(tmp_path: Path) -> None:
