@@ -253,7 +253,8 @@ def padding_read(ctx: Context) -> list[Finding]:
         src = c.inputs[0]
         pad = through(ctx, src, frozenset({"pad_packed_sequence"}), steps=2)
         rnn = through(ctx, src, frozenset(RECURRENT_MODULES), steps=3)
-        layout = layout_of(ctx, pad or rnn) if (pad or rnn) is not None else None
+        maker = pad or rnn
+        layout = layout_of(ctx, maker) if maker is not None else None
         if layout is None:
             continue
         t_dim = layout.index("T")
