@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from ..kinds import GETITEM, INPUT_PRODUCER, CallKind
 from ..record import Call, Rolling, Trace, named_path
-from .provenance import IN, MODEL_INPUT, MODEL_OUTPUT, OUT, Key, Provenance
+from .provenance import IN, MODEL_INPUT, MODEL_OUTPUT, OUT, Experiment, Key, Provenance
 
 BATCH = "B"
 TIME = "T"
@@ -131,27 +131,32 @@ def row_claims(base: Trace, prov: Provenance, root_id: str, arg_names: tuple[str
     and every model output, when a layer with weights maps it row by row (a leading `*` of its layout,
     nn.Linear's `[*, F]`): the samples of a batch. Any stronger claim (a loop, a sequence-first layout,
     the user) wins over it."""
-    inputs = [t for t in base.inputs if t.shape]
-    outputs = [(i, t) for i, t in enumerate(base.outputs) if t.shape]
-    member = {m: e.group for e in prov.groups for m in e.members}
-    leading = {member.get((t.path, 0)) for t in inputs}
-    if not inputs or not outputs or len(leading) != 1:
+    exp = _leading(base, prov)
+    layer = next((c for c in base.calls if _maps_rows(prov, c, exp.group)), None) if exp is not None else None
+    if exp is None or layer is None:
         return
-    (group,) = leading
-    exp = next((e for e in prov.groups if e.group == group), None) if group is not None else None
-    if exp is None or not any(tr.trace is not None and not tr.error for tr in exp.trials):
-        return
-    if any(_single(prov, (MODEL_OUTPUT, OUT, i, 0)) != exp.group for i, _ in outputs):
-        return
-    layer = next((c for c in base.calls if _maps_rows(prov, c, exp.group)), None)
-    if layer is None:
-        return
-    shown = named_path(inputs[0].path, arg_names)
+    shown = named_path(next(t.path for t in base.inputs if t.shape), arg_names)
     text = (
         f"dim 0 (size {exp.size}) of {shown} leads every input and every output, and {_who(layer)} maps it row by "
         f"row: it is {BATCH}, by the batch-first convention"
     )
     add(exp.group, Evidence(BATCH, root_id, text, Claim.CONVENTION))
+
+
+def _leading(base: Trace, prov: Provenance) -> Experiment | None:
+    """The axis group at dim 0 of every (non-scalar) model input and output, if one is, and it was grown."""
+    inputs = [t for t in base.inputs if t.shape]
+    outputs = [i for i, t in enumerate(base.outputs) if t.shape]
+    member = {m: e.group for e in prov.groups for m in e.members}
+    leading = {member.get((t.path, 0)) for t in inputs}
+    if not inputs or not outputs or len(leading) != 1:
+        return None
+    exp = next((e for e in prov.groups if e.group in leading), None)
+    if exp is None or not any(tr.trace is not None and not tr.error for tr in exp.trials):
+        return None
+    if any(_single(prov, (MODEL_OUTPUT, OUT, i, 0)) != exp.group for i in outputs):
+        return None
+    return exp
 
 
 def _maps_rows(prov: Provenance, c: Call, group: str) -> bool:

@@ -6,7 +6,7 @@ batch axis — the axis the evidence names B (`analysis.axes`: the user, a seque
 axis every output keeps, the batch-first convention). The rule reports
 
 - a softmax, log_softmax or `F.normalize` over B (an `nn.Softmax` module's dim is read off the
-  expression that built it; built without one, torch picks dim 0 for a 3-D input);
+  expression that built it; given no dim, torch's softmax picks dim 0 of a 3-D input);
 - a reduction over B (mean, var, std, norm, …) whose result meets a tensor that still has B again:
   a per-sample value scaled or shifted by a statistic of the whole batch.
 
@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from ...kinds import REDUCE_OPS, CallKind, FindingCode, Severity
 from ...record import Call, Finding, Source, TensorMeta
-from .context import Context, dim_arg, finding, user_op
+from .context import Context, arg, dim_arg, finding, user_op
 from .sites import argument, built, literal_int
 
-_NORMALISING_OPS = frozenset({"softmax", "log_softmax", "normalize"})
+_SOFTMAX_OPS = frozenset({"softmax", "log_softmax"})
+_NORMALISING_OPS = _SOFTMAX_OPS | {"normalize"}
 _NORMALISING_MODULES = frozenset({"Softmax", "LogSoftmax", "Softmin"})
 
 
@@ -43,21 +44,24 @@ def batch_mix(ctx: Context) -> list[Finding]:
 
 def _mixed_dim(ctx: Context, c: Call) -> int | None:
     """The dim of `c`'s input that is B, when `c` normalises over it or reduces it into per-sample values."""
-    x = c.inputs[0] if c.inputs else None
-    if x is None or not x.shape:
-        return None
-    rank = len(x.shape)
-    if c.kind == CallKind.MODULE and c.type in _NORMALISING_MODULES:
-        d, reduces = _module_dim(ctx, c, rank), False
-    elif c.kind == CallKind.OP and user_op(ctx, c) and (c.name in _NORMALISING_OPS or c.name in REDUCE_OPS):
-        d, reduces = dim_arg(c, rank), c.name in REDUCE_OPS
-    else:
-        return None
+    rank = len(c.inputs[0].shape) if c.inputs else 0
+    d = _dim(ctx, c, rank) if rank else None
     if d is None or not 0 <= d < rank or ctx.axis_of(c.id, "in", 0, d) != "B" or _batch_twice(ctx, c, d):
         return None
-    if reduces and not (any(ctx.index.used(t) for t in c.outputs) and _mixes_back(ctx, c)):
-        return None
+    if c.kind == CallKind.OP and c.name in REDUCE_OPS:
+        return d if any(ctx.index.used(t) for t in c.outputs) and _mixes_back(ctx, c) else None
     return d
+
+
+def _dim(ctx: Context, c: Call, rank: int) -> int | None:
+    """The dim a normalisation (a module, or an op in the user's code) or a reduction runs over."""
+    if c.kind == CallKind.MODULE and c.type in _NORMALISING_MODULES:
+        return _module_dim(ctx, c, rank)
+    if c.kind != CallKind.OP or not user_op(ctx, c) or (c.name not in _NORMALISING_OPS and c.name not in REDUCE_OPS):
+        return None
+    if c.name in _SOFTMAX_OPS and arg(c, "kwargs['dim']", "args[1]") in (None, "None"):
+        return _implicit_dim(rank)
+    return dim_arg(c, rank)
 
 
 def _module_dim(ctx: Context, c: Call, rank: int) -> int | None:
@@ -68,9 +72,15 @@ def _module_dim(ctx: Context, c: Call, rank: int) -> int | None:
         return None
     given = argument(b.node, "dim", 0)
     if given is None:
-        return 0 if rank in (1, 3) else 1
+        return _implicit_dim(rank)
     d = literal_int(given)
     return d % rank if d is not None else None
+
+
+def _implicit_dim(rank: int) -> int:
+    """The dim torch's softmax takes when given none (a deprecated, still silent choice): 0 for a 0-D, 1-D
+    or 3-D input, else 1 (`torch.nn.functional._get_softmax_dim`)."""
+    return 0 if rank in (0, 1, 3) else 1
 
 
 def _batch_twice(ctx: Context, c: Call, d: int) -> bool:
