@@ -305,14 +305,8 @@ MATMUL_OPS = _words("matmul mm bmm __matmul__ __rmatmul__ einsum baddbmm addmm")
 JOIN_OPS = _words("cat concat concatenate stack hstack vstack")
 RESHAPE_OPS = _words("view reshape expand repeat unflatten broadcast_to")
 REDUCE_OPS = _words("mean sum var std amax amin max min logsumexp norm prod median nansum nanmean")
-# Ops (and the activation modules that apply them) that turn scores into probabilities.
-PROBABILITY_OPS = {"softmax": "softmax", "sigmoid": "sigmoid", "log_softmax": "log_softmax"}
-PROBABILITY_MODULES = {"Softmax": "softmax", "Sigmoid": "sigmoid", "LogSoftmax": "log_softmax"}
-# Losses that expect logits: probabilities fed to them are a bug.
-LOGIT_LOSSES = _words("CrossEntropyLoss BCEWithLogitsLoss cross_entropy binary_cross_entropy_with_logits")
 # Module classes by role.
 RECURRENT_MODULES = _words("LSTM GRU RNN")
-HEAD_MODULES = _words("Linear Bilinear LazyLinear Conv1d Conv2d")
 # torch's Python helpers recorded as one call grouping their ops (torch/nn/utils/rnn.py).
 COMPOSITE_HELPERS = _words(
     "pack_padded_sequence pad_packed_sequence pack_sequence pad_sequence unpack_sequence unpad_sequence"

@@ -2,11 +2,13 @@
 
 A group is named from three sources, strongest first: the user's `--dims input_ids=B,T` or
 `example_dims()`; what modules document about their inputs (`Call.layouts`: a sequence-first nn.LSTM
-reads dim 0 of its input as T), by majority; and a convention for a 2-D integer model input (token
-ids: dim 0 B, dim 1 T), used only when nothing else names the group. A module's claim counts for a
-group only where that dim's size is exactly the group (its origin is 1·group + 0). Every claim is
-kept with the call that made it and a sentence, and claims that disagree are kept as conflicts: a
-batch axis that an LSTM reads as T is how the doctor finds batch and time confused.
+reads dim 0 of its input as T), by majority; and conventions, used only when nothing else names the
+group: a 2-D integer model input is token ids (dim 0 B, dim 1 T), and the axis that leads every input
+and every output, mapped row by row by a layer with weights, is the batch (PyTorch's `[N, …]`). A
+module's claim counts for a group only where that dim's size is exactly the group (its origin is
+1·group + 0). Every claim is kept with the call that made it and a sentence, and claims that disagree
+are kept as conflicts: a batch axis that an LSTM reads as T is how the doctor finds batch and time
+confused.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ def name_axes(base: Trace, prov: Provenance, given: Mapping[str, tuple[str, ...]
     claims.token_claims(base, member, root_id, arg_names, add)
     claims.layout_claims(base, prov, add)
     claims.output_claims(base, prov, root_id, arg_names, add)
+    claims.row_claims(base, prov, root_id, arg_names, add)
     names, evidence, conflicts = _decide(prov, found)
     return Axes(names, evidence, conflicts, _sources(prov, arg_names))
 

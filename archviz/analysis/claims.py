@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from ..kinds import GETITEM, INPUT_PRODUCER, CallKind
 from ..record import Call, Rolling, Trace, named_path
-from .provenance import IN, MODEL_INPUT, MODEL_OUTPUT, OUT, Key, Provenance
+from .provenance import IN, MODEL_INPUT, MODEL_OUTPUT, OUT, Experiment, Key, Provenance
 
 BATCH = "B"
 TIME = "T"
@@ -124,6 +124,53 @@ def output_claims(base: Trace, prov: Provenance, root_id: str, arg_names: tuple[
     where = ", ".join(f"{named_path(p, arg_names)} dim {d}" for p, d in exp.members[:2])
     text = f"every output keeps {where} (size {exp.size}) and no other input axis: it is {BATCH}"
     add(group, Evidence(BATCH, root_id, text, Claim.OUTPUT))
+
+
+def row_claims(base: Trace, prov: Provenance, root_id: str, arg_names: tuple[str, ...], add: _Adder) -> None:
+    """Claim B, by PyTorch's batch-first convention (`[N, …]`), for the one axis that leads every model input
+    and every model output, when a layer with weights maps it row by row (a leading `*` of its layout,
+    nn.Linear's `[*, F]`): the samples of a batch. Any stronger claim (a loop, a sequence-first layout,
+    the user) wins over it."""
+    exp = _leading(base, prov)
+    layer = next((c for c in base.calls if _maps_rows(prov, c, exp.group)), None) if exp is not None else None
+    if exp is None or layer is None:
+        return
+    shown = named_path(next(t.path for t in base.inputs if t.shape), arg_names)
+    text = (
+        f"dim 0 (size {exp.size}) of {shown} leads every input and every output, and {_who(layer)} maps it row by "
+        f"row: it is {BATCH}, by the batch-first convention"
+    )
+    add(exp.group, Evidence(BATCH, root_id, text, Claim.CONVENTION))
+
+
+def _leading(base: Trace, prov: Provenance) -> Experiment | None:
+    """The axis group at dim 0 of every (non-scalar) model input and output, if one is, and it was grown."""
+    inputs = [t for t in base.inputs if t.shape]
+    outputs = [i for i, t in enumerate(base.outputs) if t.shape]
+    member = {m: e.group for e in prov.groups for m in e.members}
+    leading = {member.get((t.path, 0)) for t in inputs}
+    if not inputs or not outputs or len(leading) != 1:
+        return None
+    exp = next((e for e in prov.groups if e.group in leading), None)
+    if exp is None or not any(tr.trace is not None and not tr.error for tr in exp.trials):
+        return None
+    if any(_single(prov, (MODEL_OUTPUT, OUT, i, 0)) != exp.group for i in outputs):
+        return None
+    return exp
+
+
+def _maps_rows(prov: Provenance, c: Call, group: str) -> bool:
+    """`c` is a layer with weights whose documented layout leaves a leading dim to any size (`[*, F]`), and
+    one of those dims is exactly `group`."""
+    if c.kind != CallKind.MODULE or not c.params:
+        return False
+    for k, layout in enumerate(c.layouts[: len(c.inputs)]):
+        if not layout or layout[0] != ANY or ANY in layout[1:]:
+            continue
+        rows = len(c.inputs[k].shape) - (len(layout) - 1)
+        if any(_single(prov, (c.id, IN, k, d)) == group for d in range(max(rows, 0))):
+            return True
+    return False
 
 
 def loop_claims(

@@ -13,9 +13,12 @@ what it saw. The rules:
   where the last step was meant; a model output with no batch axis.
 - padding-read (warning): the last position of a padded sequence of unequal lengths, or of a
   bidirectional output (its reverse half has seen one token).
-- probabilities (warning or note): softmax/sigmoid as the last op of a classifier head.
+- probabilities (warning or note): scores made by softmax/sigmoid that a loss expecting logits reads
+  (in the forward pass, or the loss the model's files name for a returned output).
 - dead-module, dead-param, dead-result (warning): registered and never called, never read, computed
-  and never used. batch-mix (warning): a softmax or a reduction across the batch axis.
+  and never used.
+- batch-mix (warning): a softmax or normalisation over the batch axis, or a statistic over it applied
+  to each sample.
 - gate-saturation (note): most of a gate's values saturated on the example inputs.
 """
 
@@ -26,14 +29,14 @@ from collections.abc import Callable
 from ...record import Finding, Trace
 from ..axes import Axes
 from ..provenance import Provenance
-from . import attention, clash, layout, padding, pairing, recurrent, shapes, states, waste
+from . import attention, clash, layout, logits, mixing, padding, pairing, recurrent, shapes, states, waste
 from .context import SEVERITY, Context, Facts, Index
 
 __all__ = ["Facts", "Rule", "diagnose"]
 
 Rule = Callable[[Context], list[Finding]]
 # The rule modules, in the order their findings are listed within one severity and line; each has `RULES`.
-_MODULES = (clash, layout, shapes, pairing, waste, recurrent, states, attention, padding)
+_MODULES = (clash, layout, shapes, pairing, logits, waste, mixing, recurrent, states, attention, padding)
 
 
 def diagnose(

@@ -245,6 +245,7 @@ def _padded_unequal(ctx: Context, pad: Call) -> bool | None:
 
 
 def padding_read(ctx: Context) -> list[Finding]:
+    """Report the last position of a padded batch, or of a bidirectional output, read as each sequence's end."""
     found = []
     for c in ctx.trace.calls:
         if op_of(c) != "__getitem__" or not c.inputs or not user_op(ctx, c):
@@ -253,59 +254,50 @@ def padding_read(ctx: Context) -> list[Finding]:
         pad = through(ctx, src, frozenset({"pad_packed_sequence"}), steps=2)
         rnn = through(ctx, src, frozenset(RECURRENT_MODULES), steps=3)
         maker = pad or rnn
-        if maker is None:
-            continue
-        layout = layout_of(ctx, maker)
+        layout = layout_of(ctx, maker) if maker is not None else None
         if layout is None:
             continue
         t_dim = layout.index("T")
         for dim, text in index_positions(c):
-            if dim != t_dim or text.strip() != "-1":
-                continue
-            features = c.outputs[0].shape[-1] if c.outputs and c.outputs[0].shape else None
-            if pad is not None and _padded_unequal(ctx, pad):
-                found.append(
-                    finding(
-                        Severity.WARNING,
-                        FindingCode.PADDING_READ,
-                        "the last position of a padded batch is padding for shorter sequences",
-                        c.source,
-                        f"{shape_text(src.shape)}[{text}] along T after pad_packed_sequence, with lengths that differ",
-                        "pad_packed_sequence pads shorter sequences with zeros up to the longest; "
-                        "position −1 is the last real "
-                        "step only for the longest sequence",
-                        "use h_n[-1] from the recurrent module, or gather each sequence's last step with its length "
-                        "(out[lengths - 1, arange(B)])",
-                        [c.id, pad.id],
-                    )
-                )
-                break
-            rnn_call = rnn if rnn is not None else None
-            if (
-                rnn_call is not None
-                and rnn_call.config
-                and rnn_call.config.bidirectional
-                and features == 2 * rnn_call.config.hidden_size
-            ):
-                found.append(
-                    finding(
-                        Severity.WARNING,
-                        FindingCode.PADDING_READ if pad is not None else FindingCode.BIDIRECTIONAL,
-                        f"the last step of bidirectional {rnn_call.type} '{rnn_call.name}' keeps its "
-                        "reverse half, which has seen one token",
-                        c.source,
-                        f"{shape_text(src.shape)}[{text}] along T keeps all {features} features (forward "
-                        "and reverse halves)",
-                        "the reverse direction starts at the last step: there it has read one token, so "
-                        "half of this summary "
-                        "ignores the sequence",
-                        "concatenate h_n[-2] and h_n[-1] (the last layer's two directions), or take the "
-                        "reverse half at step 0",
-                        [c.id, rnn_call.id],
-                    )
-                )
+            f = _last_read(ctx, c, pad, rnn, text) if dim == t_dim and text.strip() == "-1" else None
+            if f is not None:
+                found.append(f)
                 break
     return found
+
+
+def _last_read(ctx: Context, c: Call, pad: Call | None, rnn: Call | None, text: str) -> Finding | None:
+    """The finding for `c` reading position −1 along T of a padded or recurrent output, if that is wrong."""
+    src = c.inputs[0]
+    if pad is not None and _padded_unequal(ctx, pad):
+        return finding(
+            Severity.WARNING,
+            FindingCode.PADDING_READ,
+            "the last position of a padded batch is padding for shorter sequences",
+            c.source,
+            f"{shape_text(src.shape)}[{text}] along T after pad_packed_sequence, with lengths that differ",
+            "pad_packed_sequence pads shorter sequences with zeros up to the longest; "
+            "position −1 is the last real "
+            "step only for the longest sequence",
+            "use h_n[-1] from the recurrent module, or gather each sequence's last step with its length "
+            "(out[lengths - 1, arange(B)])",
+            [c.id, pad.id],
+        )
+    features = c.outputs[0].shape[-1] if c.outputs and c.outputs[0].shape else None
+    if rnn is None or not rnn.config or not rnn.config.bidirectional or features != 2 * rnn.config.hidden_size:
+        return None
+    return finding(
+        Severity.WARNING,
+        FindingCode.PADDING_READ if pad is not None else FindingCode.BIDIRECTIONAL,
+        f"the last step of bidirectional {rnn.type} '{rnn.name}' keeps its reverse half, which has seen one token",
+        c.source,
+        f"{shape_text(src.shape)}[{text}] along T keeps all {features} features (forward and reverse halves)",
+        "the reverse direction starts at the last step: there it has read one token, so "
+        "half of this summary "
+        "ignores the sequence",
+        "concatenate h_n[-2] and h_n[-1] (the last layer's two directions), or take the reverse half at step 0",
+        [c.id, rnn.id],
+    )
 
 
 RULES = (batch_time, padding_read)

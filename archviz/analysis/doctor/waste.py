@@ -1,17 +1,10 @@
-"""Rules 4–6: probabilities where logits are expected, work that goes nowhere, mixing across the batch,
-saturated gates."""
+"""Rules 5–6: work that goes nowhere, saturated gates (probabilities: `logits`; batch-mix: `mixing`)."""
 
 from __future__ import annotations
 
 import re
 
 from ...kinds import (
-    HEAD_MODULES,
-    LOGIT_LOSSES,
-    PROBABILITY_MODULES,
-    PROBABILITY_OPS,
-    REDUCE_OPS,
-    Activation,
     CallKind,
     FindingCode,
     Severity,
@@ -22,58 +15,11 @@ from .context import (
     Context,
     constructor_line,
     desc,
-    dim_arg,
     finding,
-    user_op,
 )
 
-_TRAINED_WITH = re.compile(r"(?:trained (?:with|on|using)|for|with)\s+(?:nn\.|F\.)?(\w+(?:Loss|_loss|entropy\w*))")
-
-
-def probabilities(ctx: Context) -> list[Finding]:
-    found = []
-    text = ctx.facts.text()
-    for t in ctx.trace.outputs:
-        c = ctx.index.made_by(t, inner=True)
-        if c is None:
-            continue
-        kind = PROBABILITY_OPS.get(c.name) if c.kind == CallKind.OP else PROBABILITY_MODULES.get(c.type)
-        if kind is None or not c.inputs:
-            continue
-        before = ctx.index.made_by(c.inputs[0])
-        if before is None or before.type not in HEAD_MODULES:
-            continue
-        stated = _TRAINED_WITH.search(text)  # the loss the model's file says it is trained with
-        wants_logits = stated is not None and stated[1] in LOGIT_LOSSES
-        if stated is not None:
-            severity = Severity.WARNING if wants_logits else Severity.NOTE
-        else:
-            severity = Severity.NOTE if kind == "log_softmax" else Severity.WARNING
-        loss = "nn.CrossEntropyLoss" if kind != Activation.SIGMOID else "nn.BCEWithLogitsLoss"
-        said = f" (the file says it is trained with {stated[1]})" if stated else ""
-        found.append(
-            finding(
-                severity,
-                FindingCode.PROBABILITIES,
-                f"the model ends in {kind}: it returns {'log-' * (kind == 'log_softmax')}probabilities, not logits",
-                c.source,
-                f"{_output_name(t.path)} {shape_text(t.shape)} is {kind}({before.type} '{before.name}'){said}",
-                f"{loss} applies {'log-softmax' if kind != 'sigmoid' else 'the sigmoid'} itself; given "
-                "probabilities it "
-                "applies it twice, which flattens the gradients and slows or stalls training"
-                if kind != "log_softmax"
-                else "log_softmax pairs with nn.NLLLoss; with nn.CrossEntropyLoss it is applied twice",
-                f"return the logits and let {loss} do it (apply {kind} only when you need probabilities)"
-                if kind != "log_softmax"
-                else "keep it for nn.NLLLoss; return logits for nn.CrossEntropyLoss",
-                [c.id],
-            )
-        )
-    return found
-
-
 # ---------------------------------------------------------------------------------------------
-# 5. work that goes nowhere; mixing across the batch
+# 5. work that goes nowhere
 # ---------------------------------------------------------------------------------------------
 
 
@@ -121,11 +67,6 @@ def dead_work(ctx: Context) -> list[Finding]:
     if not failed:
         found += _dead_results(ctx)
     return found
-
-
-def _output_name(path: str) -> str:
-    """`the output` for the model's one result, `the output ['logits']` for one of several."""
-    return "the output" if path == "output" else f"the output {path.removeprefix('output')}"
 
 
 def _dead_results(ctx: Context) -> list[Finding]:
@@ -192,71 +133,6 @@ def _dead_result(calls: list[Call]) -> Finding:
     )
 
 
-def batch_mix(ctx: Context) -> list[Finding]:
-    if ctx.axes is None or ctx.prov is None or any(not t.shape for t in ctx.trace.outputs):
-        return []  # axes unknown, or the model returns a loss (reducing over the batch is its job)
-    found = []
-    for c in ctx.trace.calls:
-        if c.kind != CallKind.OP or not c.inputs or not user_op(ctx, c):
-            continue
-        op = c.name
-        x = c.inputs[0]
-        d = dim_arg(c, len(x.shape))
-        if d is None or d >= len(x.shape) or ctx.axis_of(c.id, "in", 0, d) != "B":
-            continue
-        if op in ("softmax", "log_softmax"):
-            found.append(
-                finding(
-                    Severity.WARNING,
-                    FindingCode.BATCH_MIX,
-                    f"{op} over the batch axis",
-                    c.source,
-                    f"{op}(dim={d}) on {shape_text(x.shape)}: dim {d} is B",
-                    "the weights of each sample then depend on the other samples in the batch (and on the batch size)",
-                    "take it over the axis it is meant for (time or classes: usually dim=-1 or dim=1)",
-                    [c.id],
-                )
-            )
-        elif op in REDUCE_OPS and c.outputs and any(ctx.index.used(t) for t in c.outputs) and _mixes_back(ctx, c):
-            found.append(
-                finding(
-                    Severity.WARNING,
-                    FindingCode.BATCH_MIX,
-                    f"{op} over the batch axis, used per sample",
-                    c.source,
-                    f"{op}(dim={d}) on {shape_text(x.shape)}: dim {d} is B, and the result is combined "
-                    "with per-sample values",
-                    "each sample's result then depends on the rest of the batch; a per-sample statistic "
-                    "(a norm, a mean "
-                    "over features) reduces over the feature axis",
-                    "reduce over the feature axis (dim=-1), keepdim=True",
-                    [c.id],
-                )
-            )
-    return found
-
-
-def _mixes_back(ctx: Context, c: Call) -> bool:
-    """The reduction's result (through a few ops on it alone: `+ eps`, `sqrt`) meets a tensor that still
-    has the batch axis."""
-    frontier, seen = list(c.outputs), set()
-    for _ in range(6):
-        after = []
-        for t in frontier:
-            for reader_id in ctx.index.readers(t.tid):
-                if reader_id in seen:
-                    continue
-                seen.add(reader_id)
-                reader = ctx.index.calls.call(reader_id)
-                others = [(i, x) for i, x in enumerate(reader.inputs) if x.tid != t.tid]
-                if any(ctx.axis_of(reader.id, "in", i, d) == "B" for i, x in others for d in range(len(x.shape))):
-                    return True
-                if not others:
-                    after += list(reader.outputs)
-        frontier = after
-    return False
-
-
 # ---------------------------------------------------------------------------------------------
 # 6. saturated gates
 # ---------------------------------------------------------------------------------------------
@@ -293,4 +169,4 @@ def _saturated(ctx: Context, path: str, gate: str, stats: Stats, cid: str, sourc
     )
 
 
-RULES = (probabilities, dead_work, batch_mix, saturation)
+RULES = (dead_work, saturation)
