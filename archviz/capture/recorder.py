@@ -26,6 +26,7 @@ from .ops import is_bookkeeping, may_write, op_name
 from .sourceloc import SourceFinder
 from .stats import ACTIVATION_MODULES, ACTIVATION_OPS, Pending
 from .walk import capped, walk_args
+from .why import ids_beyond
 
 
 def _no_torch_function() -> Any:
@@ -257,7 +258,7 @@ class Recorder:
         self.table.leave(call["id"])
         exc = sys.exc_info()[1]
         if exc is not None and output is None:
-            self._fail(idx, exc, _ids_beyond(module, args, exc))
+            self._fail(idx, exc, ids_beyond(module, args, exc))
             return
         if opened is not None:
             self._results(call, output, opened.inputs, opened.versions, opened.reader, inner_from=idx + 1)
@@ -391,18 +392,3 @@ class Recorder:
             calls.append(record.Call(**c))
         self.open.clear()
         return record.Trace(calls=tuple(calls), failure=self.failure, **trace_fields)
-
-
-def _ids_beyond(module: nn.Module, args: tuple[Any, ...], exc: BaseException) -> str:
-    """What torch's "index out of range in self" means for an embedding table: `ids up to 99; the
-    Embedding has 10 rows (ids 0–9)`; "" for any other failure."""
-    rows = getattr(module, "num_embeddings", None)
-    ids = args[0] if args else None
-    if not isinstance(exc, IndexError) or not isinstance(rows, int) or not isinstance(ids, torch.Tensor):
-        return ""
-    if ids.is_floating_point() or ids.is_complex() or ids.device.type == "meta" or ids.numel() == 0:
-        return ""
-    with _no_torch_function():  # archviz's own reading, not the model's work
-        low, high = int(ids.min()), int(ids.max())
-    said = f"ids up to {high}" if low >= 0 else f"ids from {low} to {high}"
-    return f"{said}; the {type(module).__name__} has {rows} rows: ids 0–{rows - 1}"

@@ -58,10 +58,11 @@ def _deepest(trace: Trace, call_id: str) -> int:
 
 
 def inside(trace: Trace, call_id: str, base: View) -> Graph:
-    """The view of module call `call_id` alone: the deepest that has at most INNER_MAX_BOXES boxes."""
-    top = trace.call(call_id).depth + 1
+    """The view of module call `call_id` alone: the deepest that has at most INNER_MAX_BOXES boxes.
+    A focused view counts `--depth` from the focused module (its children are depth 1)."""
+    below = _deepest(trace, call_id) - trace.call(call_id).depth
     chosen: Graph | None = None
-    for depth in range(max(_deepest(trace, call_id), top), top - 1, -1):
+    for depth in range(max(below, 1), 0, -1):
         g = build(trace, dataclasses.replace(base, focus=call_id, depth=depth))
         chosen = g
         if len(g.nodes) <= INNER_MAX_BOXES:

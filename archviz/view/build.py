@@ -24,12 +24,14 @@ from ..kinds import (
 )
 from ..record import NO_LOOPS, Call, Loop, Rolling, TensorMeta, Trace, is_call_id, named_path
 from . import groups, repeats, stacks, stubs
+from . import passes as passing
 from .boxes import Boxes
 from .focus import focused
 from .graph import Cluster, Edge, Graph, Node, View
 from .labels import edge_label, tensor_lines
 from .opened import opened
 from .repeats import repeat_label
+from .unused import drop_unused
 
 
 def _significant(trace: Trace, view: View) -> Callable[[Call], bool]:
@@ -182,7 +184,7 @@ class _Builder(Boxes):
         self._loop_clusters(clusters)
         edges = self._edges(nodes)
         self._outputs(nodes, edges)
-        unused = self._drop_unused(nodes, edges)
+        unused = drop_unused(self.trace, self.view, set(self.groups), nodes, edges, self.extra_edges)
         drawn = self._with_ids([self._edge(key, metas) for key, metas in edges.items()])
         trace = self.trace
         title = f"{trace.model_name}: {trace.model_class}" + (f" ({trace.source_file})" if trace.source_file else "")
@@ -258,34 +260,6 @@ class _Builder(Boxes):
             if src is not None:
                 edges.setdefault((src, nid, 0, ""), []).append(t)
 
-    def _drop_unused(self, nodes: dict[str, Node], edges: dict[tuple[str, str, int, str], list[TensorMeta]]) -> str:
-        """Leave out the op boxes whose values nothing drawn reads and the model does not return (an unused
-        `head_arange`, a `mask.all()` only an `if` looks at), and so on back; say so in one page note.
-        `--ops all` draws them; a write in place (`add_`, `x[i] = v`) is kept: it changes state."""
-        if self.view.ops == OpsMode.ALL:
-            return ""
-        dropped: list[str] = []
-        while True:
-            feeding = {e[0] for e in edges} | {e.src for e in self.extra_edges}
-            dead = [n for n in nodes.values() if n.kind == NodeKind.OP and not n.error and n.id not in feeding]
-            # a box of one op call or a folded group; not the parts of an opened nn.LSTM (`call-0016:cat1`)
-            dead = [
-                n for n in dead if n.id in self.groups or (n.id == n.call and not _writes(self.trace.call(n.id).name))
-            ]
-            if not dead:
-                break
-            for n in dead:
-                dropped.append(n.title)
-                del nodes[n.id]
-            gone = {n.id for n in dead}
-            for key in [k for k in edges if k[1] in gone]:
-                del edges[key]
-        if not dropped:
-            return ""
-        names = ", ".join(dict.fromkeys(dropped))
-        why = "no box reads them (unused, or read only as Python values by .item() or if); --ops all draws them"
-        return f"not drawn: {names}: {why}"
-
     def _page_notes(self) -> tuple[str, ...]:
         """When the page is the root call, its words (error, notes) are the page's."""
         root = self.trace.calls[0] if self.trace.calls else None
@@ -341,63 +315,21 @@ class _Builder(Boxes):
                 key = (src, dst, back, role)
                 if (key, t.path, t.shape) not in seen:  # a set: `stack` of 1000 steps has 1000 inputs
                     seen.add((key, t.path, t.shape))
-                    edges.setdefault(key, []).append(self._as_sent(t))
-                passes = self._passed(t)
-                if passes:
+                    edges.setdefault(key, []).append(passing.as_sent(self.trace, self.role, t))
+                handing = passing.passed(self.trace, self.role, t)
+                if handing:
                     known = self.edge_passes.get(key, ())
-                    self.edge_passes[key] = known + tuple(p for p in passes if p not in known)
+                    self.edge_passes[key] = known + tuple(p for p in handing if p not in known)
         return edges
 
     def _edge(self, key: tuple[str, str, int, str], metas: list[TensorMeta]) -> Edge:
         """The edge `key` carrying `metas`, naming the modules it passes (`via dropout`)."""
         src, dst, back, role = key
-        edge = edge_label(src, dst, back, metas, role, self.names)
-        passes = self.edge_passes.get(key)
-        if not passes:
-            return edge
-        via = "via " + ", ".join(dict.fromkeys(_short(self.trace.call(cid)) for cid in passes))
-        return dataclasses.replace(edge, label=via + "\n" + edge.label, passes=passes)
+        return passing.via(self.trace, edge_label(src, dst, back, metas, role, self.names), self.edge_passes.get(key))
 
     def _with_ids(self, edges: list[Edge]) -> list[Edge]:
-        """Give each edge that passes modules an element id (`pass-` and its first module call), and note
-        which edge draws each such module (the report's tree and panels point to it)."""
-        self.passed_by: dict[str, str] = {}
-        out = []
-        for e in edges:
-            if e.passes and "pass-" + e.passes[0] not in self.passed_by.values():
-                e = dataclasses.replace(e, id="pass-" + e.passes[0])
-                self.passed_by.update((cid, e.id) for cid in e.passes if cid not in self.passed_by)
-            out.append(e)
-        return out
-
-    def _passed(self, t: TensorMeta) -> tuple[str, ...]:
-        """The modules handing `t` back between its maker and its reader, in execution order."""
-        found: list[str] = []
-        for _ in range(50):
-            p = t.producer
-            if not is_call_id(p) or self.role.get(p) != Role.HIDDEN:
-                break
-            call = self.trace.call(p)
-            if call.kind == CallKind.MODULE:
-                found.append(p)
-            given = handed_back(call, t)
-            if given is None:
-                break
-            t = given
-        return tuple(reversed(found))
-
-    def _as_sent(self, t: TensorMeta) -> TensorMeta:
-        """`t` with the dtype it left its drawn maker with, when a folded `.to(torch.bool)` or `.float()`
-        changed it on the way (`int64→bool`): the edge carries both, not the converted one alone."""
-        sent = t
-        for _ in range(50):
-            if not is_call_id(sent.producer) or self.role.get(sent.producer) != Role.HIDDEN:
-                break
-            call = self.trace.call(sent.producer)
-            if not call.inputs or not any(o.tid == sent.tid for o in call.outputs):
-                break
-            sent = call.inputs[0]
-        return t if sent.dtype == t.dtype else dataclasses.replace(t, dtype=f"{sent.dtype}→{t.dtype}")
+        drawn, self.passed_by = passing.with_ids(edges)
+        return drawn
 
     def _origin(self, t: TensorMeta) -> str | None:
         """The call whose output `t` is, seen through folded bookkeeping (`.to()`, `.detach()`)."""
@@ -420,19 +352,6 @@ class _Builder(Boxes):
             if loop in made and made[loop] != step:
                 return self.loop_count[loop] if made[loop] < step else 0
         return 0
-
-
-def _short(c: Call) -> str:
-    """`dropout` for `encoder.layer.0.dropout`; `classifier.0` when the last part is a number; the class
-    too when the name says nothing (`Dropout 0`)."""
-    parts = c.name.split(".")
-    short = ".".join(parts[-2:]) if len(parts) > 1 and parts[-1].isdigit() else parts[-1]
-    return short if any(ch.isalpha() for ch in short) else f"{c.type} {short}".strip()
-
-
-def _writes(op: str) -> bool:
-    """An op that writes in place (`add_`, `__setitem__`, `__iadd__`): its effect is no value read later."""
-    return (op.endswith("_") and not op.startswith("__")) or op in ("__setitem__",) or op.startswith("__i")
 
 
 def build(trace: Trace, view: View | None = None, loops: Rolling | None = None) -> Graph:

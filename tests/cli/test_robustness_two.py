@@ -168,7 +168,7 @@ def test_a_model_that_changes_folder_at_import(tmp_path):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--vocab", "0"], ["--vocab", "0 is not in the range x>=1"]),
+        (["--vocab", "0"], ["--vocab", "0 is not in the range 1<=x<="]),
         (["--vocab", "-5"], ["--vocab"]),
         (["--max-nodes", "0"], ["--max-nodes"]),
         (["--max-nodes", "-1"], ["--max-nodes"]),
