@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dis
+import functools
 import linecache
 import sys
 from collections.abc import Iterator
@@ -113,6 +114,17 @@ def _class_of(fn: _Function) -> str:
     return fn.key[1].split(".<locals>")[0].rpartition(".")[0]
 
 
+@functools.lru_cache(maxsize=256)
+def _file_functions(name: str, text: str) -> tuple[_Function, ...]:
+    """The functions of one file (read once per text: the doctor traces a model several times)."""
+    found: list[_Function] = []
+    try:
+        _functions(compile(text, name, "exec", dont_inherit=True), found)
+    except (SyntaxError, ValueError):
+        pass
+    return tuple(found)
+
+
 class Code:
     """The functions of the files the model's classes and the user's code come from, and what ran."""
 
@@ -121,12 +133,7 @@ class Code:
         self.finder = finder
         self.functions: list[_Function] = []
         for name in sorted(files):
-            text = "".join(linecache.getlines(name))
-            try:
-                compiled = compile(text, name, "exec", dont_inherit=True)
-            except (SyntaxError, ValueError):
-                continue
-            _functions(compiled, self.functions)
+            self.functions += _file_functions(name, "".join(linecache.getlines(name)))
         self.init = self._init_code()
         called: set[str] = set()
         for fn in self.functions:

@@ -5,10 +5,10 @@ ids), for `Trace.uncalled` and `Trace.unread`. Precision first, so a module or p
 only when the user's own code could have used it and did not:
 
 - A module counts as used when it was called, or anything inside it was called or had a parameter or
-  buffer read by a recorded op (a VAE's `encoder.encode(x)` calls the encoder's children, not the
-  encoder; a holder of a positional-encoding buffer is read, never called). A weight tied to a torch
-  layer that ran was read by that layer, not through this module: an LM's decoder that shares the
-  embedding's weight and is never called is named; one whose weight feeds `F.linear` is not.
+  buffer read (a VAE's `encoder.encode(x)` calls the encoder's children, not the encoder; a holder of
+  a positional-encoding buffer is read, never called), also by a torch layer that ran with a weight
+  tied to it (T5's `shared`, whose weight is the encoder's `embed_tokens.weight`: tied to a used
+  weight is used).
 - Containers (ModuleList, ModuleDict, ParameterList, ParameterDict, and a Sequential nobody called)
   are looked through: a module's parent is the nearest enclosing module that is not one. A container
   is named itself when nothing inside it was used; ParameterList/Dict never are (they hold parameters,
@@ -16,6 +16,9 @@ only when the user's own code could have used it and did not:
 - Only the outermost unused module is named, and only when its parent was called and is not one of
   torch's own layers (nn.MultiheadAttention reads `out_proj`'s weights without calling it).
 - Nothing inside a TorchScript module is seen, so nothing there is named.
+- `explain` then leaves out modules used through their methods in the code that ran (RAFT's
+  `corr_block.build_pyramid()`), and says for the rest where the code refers to them (`record.Idle`,
+  see `references`).
 - A parameter is named once (tied weights under their first name) when no recorded call read it
   (a call of one of torch's own layers reads that layer's weights), its module was called, and that
   module is the user's (not one of torch's layers, whose use of their weights is torch's business).

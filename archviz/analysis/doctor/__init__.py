@@ -14,8 +14,10 @@ what it saw. The rules:
 - padding-read (warning): the last position of a padded sequence of unequal lengths, or of a
   bidirectional output (its reverse half has seen one token).
 - probabilities (warning or note): softmax/sigmoid as the last op of a classifier head.
-- dead-module, dead-param, dead-result (warning): registered and never called, never read, computed
-  and never used. batch-mix (warning): a softmax or a reduction across the batch axis.
+- dead-module, dead-param, dead-result (warning): registered and used by no code (or only by code
+  nothing calls), never read, computed and never used; a note when only another mode or branch uses
+  it, or when it is a library's own (see `idle`). batch-mix (warning): a softmax or a reduction
+  across the batch axis.
 - gate-saturation (note): most of a gate's values saturated on the example inputs.
 """
 
