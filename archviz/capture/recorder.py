@@ -21,7 +21,7 @@ from ..errors import text_of
 from ..kinds import INPUT_PRODUCER, CallKind
 from . import layouts, tensors, threads
 from . import verify as gate_verify
-from .modules import Statics, callee
+from .modules import Statics, callee, is_builtin_leaf
 from .ops import is_bookkeeping, may_write, op_name
 from .sourceloc import SourceFinder
 from .stats import ACTIVATION_MODULES, ACTIVATION_OPS, Pending
@@ -180,7 +180,7 @@ class Recorder:
         """The model's own forward pre-hooks of `module` run now: what they compute for one of torch's layers
         (hook-based weight_norm's weight) is that layer's own work, as its forward's is."""
         if not self.closed and not self.busy:
-            self.in_hooks = self.statics.of(module, self.names, self.tied)["leaf"]
+            self.in_hooks = is_builtin_leaf(module)  # (not `statics`: a lazy layer's hook has not made its weights)
 
     def module_pre(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.in_hooks = False

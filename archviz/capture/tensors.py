@@ -23,6 +23,7 @@ from types import FrameType
 from typing import NamedTuple
 
 import torch
+from torch.nn.parameter import is_lazy
 
 from .. import record
 from . import aliases
@@ -46,11 +47,13 @@ Memory = tuple[int, tuple[int, ...], tuple[int, ...], torch.dtype]
 
 def _memory(t: torch.Tensor) -> Memory | None:
     """Where a dense tensor's elements are (address, shape, strides, dtype); None when that says nothing."""
+    if is_lazy(t):
+        return None  # a lazy layer's weight before its first call: no elements yet
     try:
         if t.layout != torch.strided or t.is_meta or t.numel() == 0:
             return None
         return t.data_ptr(), tuple(t.shape), t.stride(), t.dtype
-    except (RuntimeError, NotImplementedError):  # a tensor subclass or storage-less tensor
+    except (RuntimeError, NotImplementedError, ValueError):  # a tensor subclass or storage-less tensor
         return None
 
 
