@@ -301,7 +301,8 @@ class TensorTable:
 
     def made(self, path: str, t: torch.Tensor, call: str) -> record.TensorMeta:
         """`call` returned `t` (made by it, or inside it); the metadata keeps the inner producer."""
-        if id(t) not in self.entries:  # the common case: a new tensor, made by this call
+        known = self.entries.get(id(t))
+        if known is None or known.ref() is not t:  # the common case: a new tensor (its id may be a dead one's)
             entry = self.entry(t, call)
             return tensor_meta(path, t, entry.state.tid, None)
         entry = self.entry(t)

@@ -59,10 +59,10 @@ def _why(item: Idle) -> str:
     return "no code refers to it"
 
 
-def _user_line(ctx: Context, item: Idle) -> Source | None:
-    """The user's line that built the library module holding `item` (its attribute, or the model itself)."""
-    if item.entry:
-        return constructor_line(ctx, item.entry)
+def built_by_user(ctx: Context, entry: str) -> Source | None:
+    """The user's line that built the library module at path `entry` (`''`: the model itself)."""
+    if entry:
+        return constructor_line(ctx, entry)
     trace = ctx.trace
     return (
         ctx.facts.line_of(rf"\b{re.escape(trace.model_class)}\s*[.(]")
@@ -76,7 +76,7 @@ def _finding(ctx: Context, items: list[Idle]) -> Finding:
     name = _pattern([i.name for i in items])
     times = f" (×{len(items)})" if len(items) > 1 else ""
     built = item.built or constructor_line(ctx, item.name)
-    source = _user_line(ctx, item) if item.library else built
+    source = built_by_user(ctx, item.entry) if item.library else built
     made = f"; made at {_at(built)} in the library's code" if built and item.library else ""
     if item.kind == "module":
         title = f"module '{name}'{times} is registered but never called"

@@ -4,6 +4,7 @@ saturated gates."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 
 from ...kinds import (
@@ -28,6 +29,7 @@ from .context import (
     finding,
     user_op,
 )
+from .idle import built_by_user
 
 _TRAINED_WITH = re.compile(r"(?:trained (?:with|on|using)|for|with)\s+(?:nn\.|F\.)?(\w+(?:Loss|_loss|entropy\w*))")
 
@@ -149,7 +151,7 @@ def _dead_results(ctx: Context) -> list[Finding]:
         # a line in a loop is dead only when no run of it is read: the last step's result often goes unread
         if not any(any(ctx.index.used(t, c.id) for t in c.outputs) for c in calls) and not _logs(calls[0]):
             if not _kept(ctx, calls[0]):
-                found.append(_dead_result(calls, _in_library(ctx, calls[0])))
+                found.append(_dead_result(calls) if not _in_library(ctx, calls[0]) else _library_result(ctx, calls))
     return found
 
 
@@ -216,11 +218,34 @@ def _logs(c: Call) -> bool:
     return re.match(r"\s*(print|assert|log|logger|logging|warnings|self\.log)\b", code) is not None
 
 
-def _dead_result(calls: list[Call], library: bool = False) -> Finding:
-    """Report the results of `calls` (every run of one line) as never used (a note in a library's code)."""
+def _library_result(ctx: Context, calls: list[Call]) -> Finding:
+    """A result a library's code throws away (often for a branch this pass did not take): a note at the
+    user's line that built the library's module, the library's line as context."""
+    f = _dead_result(calls)
+    entry = ""
+    at = ctx.index.get(calls[0].parent)
+    while at is not None and at.parent is not None:  # the library module the user's code calls
+        if at.kind == CallKind.MODULE and at.source is not None and not _in_library(ctx, at):
+            entry = at.name
+            break
+        at = ctx.index.get(at.parent)
+    where = f"{f.source.file}:{f.source.line}" if f.source else "the library"
+    return dataclasses.replace(
+        f,
+        severity=Severity.NOTE,
+        title=f"{f.title} in the library's code ({where})",
+        source=built_by_user(ctx, entry) or f.source,
+        seen=f"in the library's code at {where} (`{f.source.code if f.source else ''}`): {f.seen}",
+        why="the library's code computes it for a branch or mode this pass did not take, or keeps it unused",
+        fix="nothing to do in your code",
+    )
+
+
+def _dead_result(calls: list[Call]) -> Finding:
+    """Report the results of `calls` (every run of one line) as never used."""
     c = calls[0]
     return finding(
-        Severity.NOTE if library else Severity.WARNING,
+        Severity.WARNING,
         FindingCode.DEAD_RESULT,
         f"the result of {desc(c)} is never used",
         c.source,
