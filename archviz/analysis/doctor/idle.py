@@ -31,6 +31,10 @@ def findings(ctx: Context) -> list[Finding]:
 def _severity(item: Idle) -> Severity:
     if item.ran or item.elsewhere or item.library:
         return Severity.NOTE
+    if item.dead and item.kind == "module" and not item.params:
+        # a loss or metric used by a method only outside code calls (`model.training_step(batch)` in
+        # another file): it holds nothing, so nothing is lost
+        return Severity.NOTE
     return Severity.WARNING
 
 
@@ -107,6 +111,8 @@ def _cost(item: Idle) -> str:
 
 
 def _harmless(item: Idle) -> str:
+    if item.dead and not item.library:
+        return "it holds no parameters; the method that uses it may be called from code outside these files"
     if item.ran or item.elsewhere:
         return "it is used in another mode or branch (training, another input), not in this pass"
     return "the library's code made it; this pass did not use it"
