@@ -58,11 +58,16 @@ def every_parameter_name(model: nn.Module) -> Iterator[tuple[str, nn.Parameter]]
 
 
 def tied_parameters(model: nn.Module) -> dict[int, tuple[str, ...]]:
-    """Parameters reachable under more than one name (tied weights), by object id."""
+    """Parameters held by more than one module (tied weights), by object id, with every name they have.
+
+    One module registered under two names (a TCN's `self.conv1`, also `self.net[0]`) is not tying."""
     names: dict[int, list[str]] = {}
-    for name, p in every_parameter_name(model):
-        names.setdefault(id(p), []).append(name)
-    return {k: tuple(v) for k, v in names.items() if len(v) > 1}
+    holders: dict[int, set[int]] = {}
+    for path, m in model.named_modules():  # each module once, under its first name
+        for own, p in m.named_parameters(recurse=False):
+            names.setdefault(id(p), []).append(f"{path}.{own}" if path else own)
+            holders.setdefault(id(p), set()).add(id(m))
+    return {k: tuple(v) for k, v in names.items() if len(holders[k]) > 1}
 
 
 def class_name(module: nn.Module) -> str:

@@ -21,7 +21,7 @@ from ..errors import text_of
 from ..kinds import INPUT_PRODUCER, CallKind
 from . import layouts, methods, tensors, threads
 from . import verify as gate_verify
-from .modules import Statics, callee
+from .modules import Statics, callee, is_builtin_leaf
 from .ops import is_bookkeeping, may_write, op_name
 from .sourceloc import SourceFinder
 from .stats import ACTIVATION_MODULES, ACTIVATION_OPS, Pending
@@ -55,6 +55,7 @@ class Recorder:
         self.calls: list[dict[str, Any]] = []
         self.stack: list[int] = []  # indices of open module calls
         self.skip_depth = 0  # >0 while inside a built-in leaf module
+        self.in_hooks = False  # while the model's own pre-hooks of a built-in leaf module run
         self.table = tensors.TensorTable()
         self.open: dict[int, _Open] = {}  # call index -> its pre-hook's view of the inputs
         self.failure: record.Failure | None = None
@@ -180,7 +181,14 @@ class Recorder:
         self.calls.append(call)
         return len(self.calls) - 1
 
+    def module_hooks(self, module: nn.Module) -> None:
+        """The model's own forward pre-hooks of `module` run now: what they compute for one of torch's layers
+        (hook-based weight_norm's weight) is that layer's own work, as its forward's is."""
+        if not self.closed and not self.busy:
+            self.in_hooks = is_builtin_leaf(module)  # (not `statics`: a lazy layer's hook has not made its weights)
+
     def module_pre(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.in_hooks = False
         if self.closed:
             return
         self.called.add(id(module))
@@ -230,6 +238,7 @@ class Recorder:
     def module_post(
         self, module: nn.Module, output: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
     ) -> None:
+        self.in_hooks = False  # a pre-hook that raised: the call ends here
         if self.closed or self.threads.elsewhere():
             return
         if self.skip_depth > 1:
@@ -279,7 +288,7 @@ class Recorder:
             self.failure = record.Failure(call["id"], type(exc).__name__, text)
 
     def op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if self.busy or self.skip_depth or not self.stack or self.threads.elsewhere():
+        if self.busy or self.skip_depth or self.in_hooks or not self.stack or self.threads.elsewhere():
             return func(*args, **kwargs)
         if any(is_lazy(a) for a in args):  # a lazy layer making its weights: set-up, not the model's work
             return func(*args, **kwargs)
@@ -354,6 +363,8 @@ class Recorder:
         sys.setprofile(self._profile)
 
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
+        if self.saved_profile is not None:
+            self.saved_profile(frame, event, arg)  # another profile function (what ran, `references.RanCode`)
         if self.composite is not None and event == "return" and frame is self.composite[0]:
             self._close_composite(arg)
 

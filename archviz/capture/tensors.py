@@ -24,6 +24,7 @@ from types import FrameType
 from typing import NamedTuple
 
 import torch
+from torch.nn.parameter import is_lazy
 
 from .. import record
 from . import aliases
@@ -40,6 +41,21 @@ def version(t: torch.Tensor) -> int:
 
 def _base(t: torch.Tensor) -> torch.Tensor:
     return t if t._base is None else t._base
+
+
+Memory = tuple[int, tuple[int, ...], tuple[int, ...], torch.dtype]
+
+
+def _memory(t: torch.Tensor) -> Memory | None:
+    """Where a dense tensor's elements are (address, shape, strides, dtype); None when that says nothing."""
+    if is_lazy(t):
+        return None  # a lazy layer's weight before its first call: no elements yet
+    try:
+        if t.layout != torch.strided or t.is_meta or t.numel() == 0:
+            return None
+        return t.data_ptr(), tuple(t.shape), t.stride(), t.dtype
+    except (RuntimeError, NotImplementedError, ValueError):  # a tensor subclass or storage-less tensor
+        return None
 
 
 @dataclass(frozen=True)
@@ -171,6 +187,10 @@ class TensorTable:
         self.entries: dict[int, _Entry] = {}
         self.writes: dict[int, tuple[weakref.ref[torch.Tensor], str, int]] = {}  # base -> (ref, writer, version)
         self.read_states: dict[tuple[str, int], State] = {}  # (call id, object id) -> the state that call read
+        # the tensors recorded calls made, by where their elements are: a tensor first seen with the same
+        # elements was made by a call torch does not dispatch (`torch.autograd.Variable(t)`): an alias
+        # (the storage object lives as long as the elements do, even when the tensor that was made is gone)
+        self.memory: dict[Memory, tuple[weakref.ref[torch.UntypedStorage], State]] = {}
         self.open: list[tuple[str, int]] = []  # module calls under way, with the clock when they began
         self.clock = 0
         self.next_tid = 0
@@ -213,14 +233,27 @@ class TensorTable:
         if entry is None or entry.ref() is not t:
             # A fresh tensor (version 0) was never written; a view of a written base shares its counter.
             producer = maker or (self._writer(t, now) if now > 0 else None)
-            entry = _Entry(weakref.ref(t), self._state(self._new_tid(), producer), now)
+            same = self._alias(t) if producer is None else None
+            entry = _Entry(weakref.ref(t), same or self._state(self._new_tid(), producer), now)
             self.entries[id(t)] = entry
+            if producer is not None:
+                where = _memory(t)
+                if where is not None:
+                    self.memory[where] = (weakref.ref(t.untyped_storage()), entry.state)
         elif entry.version != now:  # written through another view, or inside an unrecorded call
             writer = self._writer(t, now)
             if writer is not None and writer != entry.state.producer:
                 entry.set(self._state(self._new_tid(), writer))
             entry.version = now
         return entry
+
+    def _alias(self, t: torch.Tensor) -> State | None:
+        """The state in which a recorded call made a tensor with the very elements of `t`, if any."""
+        where = _memory(t)
+        hit = self.memory.get(where) if where is not None else None
+        if hit is None or hit[0]() is not t.untyped_storage():
+            return None
+        return hit[1]
 
     def seen(self, t: torch.Tensor) -> bool:
         """Whether a recorded call read or returned `t` (the model's parameters: whether any op read them)."""
@@ -269,7 +302,8 @@ class TensorTable:
 
     def made(self, path: str, t: torch.Tensor, call: str) -> record.TensorMeta:
         """`call` returned `t` (made by it, or inside it); the metadata keeps the inner producer."""
-        if id(t) not in self.entries:  # the common case: a new tensor, made by this call
+        known = self.entries.get(id(t))
+        if known is None or known.ref() is not t:  # the common case: a new tensor (its id may be a dead one's)
             entry = self.entry(t, call)
             return tensor_meta(path, t, entry.state.tid, None)
         entry = self.entry(t)

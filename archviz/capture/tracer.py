@@ -25,9 +25,11 @@ from ..kinds import MetaKey, Switch
 from .modules import class_name, is_script, tied_parameters
 from .ops import writes
 from .recorder import Recorder
+from .references import RanCode
 from .sourceloc import SourceFinder
 from .state import ModelState
 from .threads import ThreadWatch
+from .unused import explain as explain_unused
 from .unused import find as find_unused
 from .walk import capped, walk_args
 
@@ -118,9 +120,14 @@ def hook_all(stack: contextlib.ExitStack, modules: list[nn.Module], rec: Recorde
     def post(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
         rec.module_post(module, output, args, kwargs)
 
+    def first(module: nn.Module, args: tuple[Any, ...]) -> None:
+        rec.module_hooks(module)
+
     inside_script = {id(sub) for m in modules if is_script(m) for sub in m.modules()}
     for m in modules:
         if id(m) not in inside_script:
+            if m._forward_pre_hooks:  # the model's own pre-hooks (hook-based weight_norm) run between these two
+                stack.callback(m.register_forward_pre_hook(first, prepend=True).remove)
             stack.callback(m.register_forward_pre_hook(pre, with_kwargs=True).remove)
             stack.callback(m.register_forward_hook(post, with_kwargs=True, always_call=True).remove)
     scripts = {id(m) for m in modules if is_script(m)}
@@ -165,13 +172,14 @@ def _param_totals(model: nn.Module) -> tuple[tuple[str, str], ...]:
 
 
 def trace_fields(
-    model: nn.Module, name: str, source_file: str, rec: Recorder, inputs: Any, output: Any
+    model: nn.Module, name: str, source_file: str, rec: Recorder, inputs: Any, output: Any, ran: RanCode | None = None
 ) -> dict[str, Any]:
     outs, others = walk_args(output, None, root="output") if output is not None else ([], [])
     rec.notes += capped(others)
     # after a failure, what never ran says nothing about the model
     failed = rec.failure is not None
     uncalled, unread = ((), ()) if failed else find_unused(model, rec.called, rec.op_reads(model), rec.leaf_reads)
+    uncalled, unread, idle = explain_unused(model, uncalled, unread, ran.keys() if ran else None, rec.finder)
     return {
         "model_name": name,
         "model_class": class_name(model),
@@ -187,6 +195,7 @@ def trace_fields(
         ),
         "uncalled": uncalled,
         "unread": unread,
+        "idle": idle,
     }
 
 
@@ -264,8 +273,10 @@ def run_model(
             stack.enter_context(ThreadWatch(rec.threads.started))
             stack.enter_context(torch.set_grad_enabled(grad))
             stack.enter_context(RecordingMode(rec, state))
+            ran = RanCode()
             try:
-                output = model(*args, **kwargs)
+                with ran.install():
+                    output = model(*args, **kwargs)
             except KeyboardInterrupt:  # Ctrl-C and SIGTERM stop archviz too (the model is restored)
                 raise
             except BaseException as exc:  # GeneratorExit, a custom BaseException: recorded like any failure;
@@ -279,7 +290,7 @@ def run_model(
                 output = None
             finally:
                 rec.busy = True
-            fields = trace_fields(model, name, source_file, rec, inputs, output)
+            fields = trace_fields(model, name, source_file, rec, inputs, output, ran)
         # the model is back as it was (hooks gone, state restored): say what that could not undo
         rec.notes += state.notes
         if compiled:

@@ -213,6 +213,39 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Idle:
+    """A registered module or parameter the forward pass did not use (`Trace.idle`), with what the code
+    says about it: the doctor decides from this whether it is dead or unused only in this mode.
+
+    Args:
+        name: the module path (`encoder.norm`) or parameter name (`h0`), as `Trace.uncalled`/`unread` give it.
+        kind: `module` or `parameter`.
+        type: the module's class name (`Dropout`), `Parameter` for a parameter.
+        params: the number of parameter elements it holds (0 for a module without parameters).
+        built: the line that makes it (`self.drop = nn.Dropout(p)`), in the file of the class that owns it.
+        library: that class is not in the user's files (a library's model, such as Hugging Face's).
+        entry: for a library one, the path of the outermost library module above it (`''` for the root):
+            the user's code built that one.
+        ran: where code that ran in this pass refers to it by name (an attribute read, a method call, a
+            `getattr` name), in a branch or mode the pass did not take, or read for an attribute.
+        elsewhere: references in functions this pass did not run but something calls (another method, a
+            training step, a base class's hook): used in another mode.
+        dead: references only in functions nothing in the code calls (and that override nothing).
+    """
+
+    name: str
+    kind: str
+    type: str
+    params: int = 0
+    built: Source | None = None
+    library: bool = False
+    entry: str = ""
+    ran: tuple[Source, ...] = ()
+    elsewhere: tuple[Source, ...] = ()
+    dead: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
 class Trace:
     """The whole record of one forward pass.
 
@@ -231,6 +264,8 @@ class Trace:
         unread: parameters (names as `model.named_parameters()` gives them, tied ones once) no recorded
             op read, on modules that ran (a call of a torch layer reads its weights); empty when the
             pass failed.
+        idle: each of `uncalled` and `unread` with what the code says about it (see `Idle`); empty in
+            records made before it (the doctor then reads `uncalled` and `unread` alone).
         findings: what `archviz doctor` found (added by the analysis stage), most severe first.
         state: the model's `state_dict()` entries after the pass (keys, shapes, buffers), for checkpoint
             checks; empty when not recorded (a record of an older archviz).
@@ -248,6 +283,7 @@ class Trace:
     cells: tuple[Cell, ...] = ()
     uncalled: tuple[str, ...] = ()
     unread: tuple[str, ...] = ()
+    idle: tuple[Idle, ...] = ()
     findings: tuple[Finding, ...] = ()
     state: tuple[StateEntry, ...] = ()
     settings: tuple[Setting, ...] = ()

@@ -15,8 +15,9 @@ what it saw. The rules:
   bidirectional output (its reverse half has seen one token).
 - probabilities (warning or note): scores made by softmax/sigmoid that a loss expecting logits reads
   (in the forward pass, or the loss the model's files name for a returned output).
-- dead-module, dead-param, dead-result (warning): registered and never called, never read, computed
-  and never used.
+- dead-module, dead-param, dead-result (warning): registered and used by no code (or only by code
+  nothing calls), never read, computed and never used; a note when only another mode or branch uses
+  it, or when it is a library's own (see `idle`).
 - batch-mix (warning): a softmax or normalisation over the batch axis, or a statistic over it applied
   to each sample.
 - gate-saturation (note): most of a gate's values saturated on the example inputs.

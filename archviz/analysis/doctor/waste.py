@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import re
 
 from ...kinds import (
@@ -11,12 +13,14 @@ from ...kinds import (
     saturation_bounds,
 )
 from ...record import Call, Finding, Source, Stats, shape_text
+from . import idle
 from .context import (
     Context,
     constructor_line,
     desc,
     finding,
 )
+from .idle import built_by_user
 
 # ---------------------------------------------------------------------------------------------
 # 5. work that goes nowhere
@@ -30,10 +34,20 @@ def _referenced(ctx: Context, attr: str) -> bool:
 
 
 def dead_work(ctx: Context) -> list[Finding]:
-    found = []
     trace = ctx.trace
-    failed = trace.failure is not None
-    for path in () if failed else trace.uncalled:
+    if trace.failure is not None:
+        return []
+    if trace.idle or not (trace.uncalled or trace.unread):
+        found = idle.findings(ctx)
+    else:
+        found = _dead_work_by_text(ctx)  # a record made before `Trace.idle`
+    return found + _dead_results(ctx)
+
+
+def _dead_work_by_text(ctx: Context) -> list[Finding]:
+    """Uncalled modules and unread parameters of an older record: a note when the file names them."""
+    found = []
+    for path in ctx.trace.uncalled:
         attr = path.rsplit(".", 1)[-1]
         used = _referenced(ctx, attr) if not attr.isdigit() else True
         found.append(
@@ -43,14 +57,13 @@ def dead_work(ctx: Context) -> list[Finding]:
                 f"module '{path}' is registered but never called",
                 constructor_line(ctx, path),
                 f"'{path}' ran in no call of this forward pass; its parent did",
-                "its parameters count in the model's size and in the optimizer, but it does nothing"
-                + (" here (the code refers to it: perhaps in a branch this pass did not take)" if used else ""),
+                "it does nothing here"
+                + (" (the code refers to it: perhaps in a branch this pass did not take)" if used else ""),
                 "call it where it was meant to be used (a dropout before the head, a second norm), or delete it",
             )
         )
-    for name in () if failed else trace.unread:
-        attr = name.rsplit(".", 1)[-1]
-        used = _referenced(ctx, attr)
+    for name in ctx.trace.unread:
+        used = _referenced(ctx, name.rsplit(".", 1)[-1])
         found.append(
             finding(
                 Severity.NOTE if used else Severity.WARNING,
@@ -64,8 +77,6 @@ def dead_work(ctx: Context) -> list[Finding]:
                 "apply it where it was meant to be used, or delete it",
             )
         )
-    if not failed:
-        found += _dead_results(ctx)
     return found
 
 
@@ -80,8 +91,43 @@ def _dead_results(ctx: Context) -> list[Finding]:
     for calls in sites.values():
         # a line in a loop is dead only when no run of it is read: the last step's result often goes unread
         if not any(any(ctx.index.used(t, c.id) for t in c.outputs) for c in calls) and not _logs(calls[0]):
-            found.append(_dead_result(calls))
+            if not _kept(ctx, calls[0]):
+                found.append(_dead_result(calls) if not _in_library(ctx, calls[0]) else _library_result(ctx, calls))
     return found
+
+
+def _in_library(ctx: Context, c: Call) -> bool:
+    """Whether `c` runs in a library's code (a file that is not the user's): the user cannot change it."""
+    return (
+        c.source is not None and bool(ctx.facts.sources) and c.source.file.rsplit("/", 1)[-1] not in ctx.facts.sources
+    )
+
+
+def _targets(code: str) -> list[ast.expr]:
+    """The targets a source line assigns to (`self.std = self.var = ...`), [] when it assigns nothing."""
+    try:
+        stmt = ast.parse(code.strip()).body[0]
+    except (SyntaxError, IndexError):
+        m = re.match(r"\s*([\w.]+(?:\[[^\]]*\])?)\s*(?::[^=]+)?=(?!=)", code)
+        return [ast.Attribute(ast.Name("_"), "_")] if m and ("." in m[1] or "[" in m[1]) else []
+    if isinstance(stmt, ast.Assign):
+        return [t for target in stmt.targets for t in (target.elts if isinstance(target, ast.Tuple) else [target])]
+    if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        return [stmt.target]
+    return []
+
+
+def _kept(ctx: Context, c: Call) -> bool:
+    """The result is kept for later, not thrown away: stored on an object (`self.std = exp(...)`, read by
+    whoever holds it), or the very tensor `c` was given, bound again to the name it had (`x = drop(x)` in
+    eval mode: any later read of it reads this result)."""
+    targets = _targets(c.source.code if c.source else "")
+    if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets):
+        return True
+    names = {t.id for t in targets if isinstance(t, ast.Name)}
+    handed = all(t.producer is not None and not ctx.index.within(t.producer, c.id) for t in c.outputs)
+    code = c.source.code if c.source else ""
+    return handed and any(re.search(rf"\(\s*{re.escape(n)}\s*[,)]", code) for n in names)
 
 
 def _result_site(ctx: Context, c: Call) -> tuple[str, int, str] | None:
@@ -111,6 +157,29 @@ def _logs(c: Call) -> bool:
     """Tell whether `c` runs on a line that prints, asserts or logs: what it computes is shown, not used."""
     code = c.source.code if c.source else ""
     return re.match(r"\s*(print|assert|log|logger|logging|warnings|self\.log)\b", code) is not None
+
+
+def _library_result(ctx: Context, calls: list[Call]) -> Finding:
+    """A result a library's code throws away (often for a branch this pass did not take): a note at the
+    user's line that built the library's module, the library's line as context."""
+    f = _dead_result(calls)
+    entry = ""
+    at = ctx.index.get(calls[0].parent)
+    while at is not None and at.parent is not None:  # the library module the user's code calls
+        if at.kind == CallKind.MODULE and at.source is not None and not _in_library(ctx, at):
+            entry = at.name
+            break
+        at = ctx.index.get(at.parent)
+    where = f"{f.source.file}:{f.source.line}" if f.source else "the library"
+    return dataclasses.replace(
+        f,
+        severity=Severity.NOTE,
+        title=f"{f.title} in the library's code ({where})",
+        source=built_by_user(ctx, entry) or f.source,
+        seen=f"in the library's code at {where} (`{f.source.code if f.source else ''}`): {f.seen}",
+        why="the library's code computes it for a branch or mode this pass did not take, or keeps it unused",
+        fix="nothing to do in your code",
+    )
 
 
 def _dead_result(calls: list[Call]) -> Finding:

@@ -1,0 +1,208 @@
+"""Where the code refers to a module or parameter by name, and whether that code ran: for `Trace.idle`.
+
+A module the forward pass never called may still be used: Hugging Face's attention reads
+`self.dropout.p` and hands it to `scaled_dot_product_attention`, RAFT calls `corr_block`'s methods,
+ShuffleNet calls `branch1` only on strided blocks, Wav2Vec2 reads `masked_spec_embed` only when
+training. What counts is the code: every function of the files the model's classes come from (the
+library's files included) and of the user's files is read once from its bytecode for the names it
+loads as an attribute (`x.dropout`, `x.build_pyramid()`, but not `F.dropout`: a chain from a global
+is a module's function, not this object) or as a string (`getattr(self, "h0")`).
+
+`RanCode` notes, while the pass runs, which functions ran (a profile function, installed only when no
+profiler is already set; otherwise nothing is known and every reference counts as code that ran).
+A reference then falls in one of three groups: in code that ran (a branch or mode not taken, or an
+attribute read), in a function that did not run but something calls or a framework calls (it
+overrides a base class's method), or only in functions nothing calls — dead code. Initialisation
+code (`__init__` and what it calls, transitively) is no use of anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dis
+import functools
+import linecache
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any
+
+from .. import record
+from .sourceloc import SourceFinder
+
+_LOADS = frozenset({"LOAD_ATTR", "LOAD_METHOD", "LOAD_SUPER_ATTR"})
+_GLOBAL_CHAIN = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+_SELF = frozenset({"LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE"})
+_INIT = "__init__"
+
+Key = tuple[str, str, int]  # (file, qualified name, first line) of a function
+
+
+class RanCode:
+    """The functions that ran while it was installed (`install`), by (file, qualified name, first line)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[int, CodeType] = {}
+        self.known = False
+
+    def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
+        if event == "call":
+            code = frame.f_code
+            self.codes[id(code)] = code
+
+    @contextlib.contextmanager
+    def install(self) -> Iterator[None]:
+        """Note the functions that run inside the block; leave another profiler (cProfile) alone."""
+        if sys.getprofile() is not None:
+            yield
+            return
+        self.known = True
+        sys.setprofile(self._profile)
+        try:
+            yield
+        finally:
+            sys.setprofile(None)
+
+    def keys(self) -> set[Key] | None:
+        """What ran, or None when it was not watched."""
+        if not self.known:
+            return None
+        return {(c.co_filename, c.co_qualname, c.co_firstlineno) for c in self.codes.values()}
+
+
+@dataclass
+class _Function:
+    key: Key
+    name: str  # the function's own name (`initial_state`)
+    refs: dict[str, list[int]] = field(default_factory=dict)  # attribute or string name -> lines
+    own: dict[str, list[int]] = field(default_factory=dict)  # `self.name` -> lines
+    stores: dict[str, int] = field(default_factory=dict)  # `self.name = ...` -> its first line
+    globals: set[str] = field(default_factory=set)  # names it loads as globals (a helper function)
+
+
+def _functions(code: CodeType, found: list[_Function]) -> None:
+    """Every function of a compiled file with the names it refers to, nested ones included."""
+    fn = _Function((code.co_filename, code.co_qualname, code.co_firstlineno), code.co_name)
+    chained = of_self = False
+    line = code.co_firstlineno
+    for ins in dis.get_instructions(code):
+        if ins.positions is not None and ins.positions.lineno is not None:
+            line = ins.positions.lineno
+        if ins.opname in _GLOBAL_CHAIN:
+            fn.globals.add(str(ins.argval))
+            chained, of_self = True, False
+            continue
+        if ins.opname in _LOADS:
+            if not chained:
+                (fn.own if of_self else fn.refs).setdefault(str(ins.argval), []).append(line)
+            of_self = False
+            continue
+        chained = False
+        of_self = ins.opname in _SELF and ins.argval == "self"
+        if ins.opname == "STORE_ATTR":
+            fn.stores.setdefault(str(ins.argval), line)
+        elif ins.opname == "LOAD_CONST" and isinstance(ins.argval, str) and ins.argval.isidentifier():
+            fn.refs.setdefault(ins.argval, []).append(line)
+        elif ins.opname == "LOAD_CONST" and isinstance(ins.argval, CodeType):
+            _functions(ins.argval, found)
+    found.append(fn)
+
+
+def _class_of(fn: _Function) -> str:
+    """The qualified name of the class a method (or a function nested in one) belongs to; '' for none."""
+    return fn.key[1].split(".<locals>")[0].rpartition(".")[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _file_functions(name: str, text: str) -> tuple[_Function, ...]:
+    """The functions of one file (read once per text: the doctor traces a model several times)."""
+    found: list[_Function] = []
+    try:
+        _functions(compile(text, name, "exec", dont_inherit=True), found)
+    except (SyntaxError, ValueError):
+        pass
+    return tuple(found)
+
+
+class Code:
+    """The functions of the files the model's classes and the user's code come from, and what ran."""
+
+    def __init__(self, files: set[str], ran: set[Key] | None, finder: SourceFinder) -> None:
+        self.ran = ran
+        self.finder = finder
+        self.functions: list[_Function] = []
+        for name in sorted(files):
+            self.functions += _file_functions(name, "".join(linecache.getlines(name)))
+        self.init = self._init_code()
+        called: set[str] = set()
+        for fn in self.functions:
+            if fn.key in self.init:
+                continue  # what only initialisation calls is initialisation
+            called.update(n for n in (*fn.refs, *fn.own) if n != fn.name)
+            called.update(fn.globals)
+        self.called = called
+
+    def _init_code(self) -> set[Key]:
+        """`__init__`s and the functions only they lead to (`post_init` -> `init_weights` -> ...)."""
+        by_name: dict[str, list[_Function]] = {}
+        for fn in self.functions:
+            by_name.setdefault(fn.name, []).append(fn)
+        todo = [fn for fn in self.functions if fn.name == _INIT]
+        init = {fn.key for fn in todo}
+        while todo:
+            fn = todo.pop()
+            for name in (*fn.refs, *fn.own, *fn.globals):
+                for other in by_name.get(name, ()):
+                    if other.key not in init and not self._ran(other):
+                        init.add(other.key)
+                        todo.append(other)
+        return init
+
+    def _ran(self, fn: _Function) -> bool:
+        return self.ran is None or fn.key in self.ran
+
+    def references(self, attr: str, classes: list[str], overridden: set[str]) -> tuple[list[record.Source], ...]:
+        """(in code that ran, in code something else calls, in code nothing calls) that name `attr` of an
+        object of one of `classes` (qualified names): `self.attr` in their methods, `x.attr` anywhere;
+        `overridden`: method names some base class of the model's classes defines (a framework calls them)."""
+        ran: list[record.Source] = []
+        elsewhere: list[record.Source] = []
+        dead: list[record.Source] = []
+        for fn in sorted(self.functions, key=lambda f: _class_of(f) not in classes):
+            lines = (fn.own.get(attr) if _class_of(fn) in classes else None) or fn.refs.get(attr)
+            if not lines or fn.key in self.init:
+                continue
+            site = self._source(fn, lines[0])
+            if self._ran(fn):
+                ran.append(site)
+            elif fn.name in self.called or fn.name in overridden or fn.name.startswith("<"):
+                elsewhere.append(site)
+            else:
+                dead.append(site)
+        return ran, elsewhere, dead
+
+    def built(self, attr: str, classes: list[str]) -> record.Source | None:
+        """The line of an `__init__` of one of `classes` (qualified names) that makes `attr`: `self.attr = ...`,
+        or a `register_*("attr", ...)`."""
+        for fn in self.functions:
+            if fn.name != _INIT or _class_of(fn) not in classes:
+                continue
+            line = fn.stores.get(attr) or (fn.refs.get(attr) or fn.own.get(attr) or [0])[0]
+            if line:
+                return self._source(fn, line)
+        return None
+
+    def ran_method(self, classes: list[str]) -> bool:
+        """Whether a method of one of `classes` other than `forward` and `__init__` ran (used through its methods)."""
+        if self.ran is None:
+            return False
+        return any(
+            fn.key in self.ran and _class_of(fn) in classes and fn.name not in ("forward", _INIT)
+            for fn in self.functions
+        )
+
+    def _source(self, fn: _Function, line: int) -> record.Source:
+        file, qualname, _ = fn.key
+        text = linecache.getline(file, line).strip()
+        return record.Source(self.finder._shown(file), line, qualname, text[:160])
