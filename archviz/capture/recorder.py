@@ -6,10 +6,9 @@ place where the record is mutated, and `freeze` hands out the frozen result.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
-from types import CodeType, FrameType
+from types import FrameType
 from typing import Any
 
 import torch
@@ -23,6 +22,7 @@ from . import layouts, methods, tensors, threads
 from . import verify as gate_verify
 from .modules import Statics, callee, is_builtin_leaf
 from .ops import is_bookkeeping, may_write, op_name
+from .plumbing import Plumbing
 from .sourceloc import SourceFinder
 from .stats import ACTIVATION_MODULES, ACTIVATION_OPS, Pending
 from .walk import capped, walk_args
@@ -73,13 +73,7 @@ class Recorder:
         self.called: set[int] = set()
         self.leaf_reads: set[int] = set()
         self.stats = Pending()  # sigmoid/tanh output values, counted in batches
-        # Frames that may lie between a hook and the user's frame that made the call itself: archviz,
-        # `nn.Module.__call__` and torch's dispatch to `__torch_function__` (see `_direct`).
-        torch_dir = finder.skip[0]
-        self.plumbing_files = frozenset(
-            os.path.join(torch_dir, *p) for p in (("overrides.py",), ("nn", "modules", "module.py"))
-        )
-        self.plumbing: dict[CodeType, bool] = {}
+        self._direct = Plumbing(finder).direct  # did the user's frame make this call itself?
         self.methods: dict[int, FrameType] = {}  # open method calls of submodules (call index -> frame)
         self.method_calls: list[int] = []  # every such call, for their outputs at freeze
 
@@ -98,25 +92,6 @@ class Recorder:
         for path, t in found:
             self.table.made(path, t, INPUT_PRODUCER)
         return self.metas(found)
-
-    def _direct(self, start: FrameType | None, user: FrameType | None, own: CodeType | None = None) -> bool:
-        """Whether the user's frame made this call itself, so that its running instruction is this call (for
-        hand-backs): only archviz, `nn.Module.__call__`, `handle_torch_function` and the op's own Python
-        body (`own`) lie between the hook's caller `start` and it; not so for an `nn.Sequential`'s layers."""
-        if start is user:
-            return user is not None
-        frame = start
-        while frame is not None and frame is not user:
-            code = frame.f_code
-            if code is not own:
-                ok = self.plumbing.get(code)
-                if ok is None:
-                    name = code.co_filename
-                    ok = self.plumbing[code] = name.startswith(self.finder.skip[1]) or name in self.plumbing_files
-                if not ok:
-                    return False
-            frame = frame.f_back
-        return frame is not None
 
     def _results(
         self,
