@@ -90,6 +90,8 @@ class Statics:
         self.finder = finder
         self.cache: dict[int, dict[str, Any]] = {}
         self.arg_cache: dict[type, tuple[str, ...]] = {}
+        self.counts: dict[int, int] = {}  # module id -> parameters in its subtree (`_params`)
+        self.pending: dict[int, tuple[dict[int, int], int]] = {}  # subtrees not yet merged into a parent
 
     def of(self, module: nn.Module, names: dict[int, str], tied: dict[int, tuple[str, ...]]) -> dict[str, Any]:
         """What does not change between calls of `module`; `names`: module paths, `tied`: see tied_parameters."""
@@ -102,7 +104,7 @@ class Statics:
                 "name": name,
                 "type": class_name(module),
                 "source": None if script else self._forward_source(module),
-                "params": sum(p.numel() for p in module.parameters()),
+                "params": self._params(module),
                 "param_list": tuple(
                     record.ParamMeta(n, tuple(p.shape), dtype_name(p.dtype), p.requires_grad)
                     for n, p in module.named_parameters(recurse=False)
@@ -110,13 +112,36 @@ class Statics:
                 "arg_names": arg_names,
                 "leaf": script or is_builtin_leaf(module),
                 # a torch layer's own ops are not recorded: a call of it reads its weights
-                "reads": () if script else tuple(id(t) for t in (*module.parameters(), *module.buffers())),
+                "reads": (
+                    tuple(id(t) for t in (*module.parameters(), *module.buffers()))
+                    if not script and is_builtin_leaf(module)
+                    else ()
+                ),
                 "layout": None if script else layouts.for_module(module, arg_names),
                 "notes": (("TorchScript: not traced inside",) if script else ()) + _tied_notes(name, module, tied),
                 "settings": _settings(module) if not script and is_builtin_leaf(module) else "",
             }
             self.cache[id(module)] = info
         return info
+
+    def _params(self, module: nn.Module) -> int:
+        """`sum(p.numel() for p in module.parameters())`, each parameter once, in time near-linear in the
+        model: each subtree's parameters are counted once and merged into its parent's, smaller into larger
+        (200 nested modules asked each of their subtrees again, through generators as deep as the module)."""
+        todo: list[tuple[nn.Module, bool]] = [(module, False)]
+        while todo:
+            m, ready = todo.pop()
+            if id(m) in self.counts:
+                continue
+            kids = [c for c in dict.fromkeys(m._modules.values()) if c is not None and c is not m]
+            if not ready:
+                todo.append((m, True))
+                todo.extend((c, False) for c in kids if id(c) not in self.counts)
+                continue
+            merged, count = _merged(m, [self.pending.pop(id(c), None) for c in kids])
+            self.pending[id(m)] = (merged, count)
+            self.counts[id(m)] = count
+        return self.counts[id(module)]
 
     def _arg_names(self, cls: type[nn.Module]) -> tuple[str, ...]:
         names = self.arg_cache.get(cls)
@@ -157,3 +182,21 @@ def _tied_notes(name: str, module: nn.Module, tied: dict[int, tuple[str, ...]]) 
         if others:
             notes.append(f"{own} tied with {', '.join(others)}")
     return tuple(notes)
+
+
+def _merged(m: nn.Module, parts: list[tuple[dict[int, int], int] | None]) -> tuple[dict[int, int], int]:
+    """{parameter id: numel} of `m`'s subtree and its total, from its children's (`parts`), the smaller
+    merged into the larger; counted afresh when a child's is gone (shared with another parent, a cycle)."""
+    if any(part is None for part in parts):
+        merged = {id(p): p.numel() for p in m.parameters()}
+        return merged, sum(merged.values())
+    full = [part for part in parts if part is not None]
+    merged, count = max(full, key=lambda part: len(part[0])) if full else ({}, 0)
+    for ids, _ in (part for part in full if part[0] is not merged):
+        count += sum(n for k, n in ids.items() if k not in merged)
+        merged.update(ids)
+    for p in m._parameters.values():
+        if p is not None and id(p) not in merged:
+            merged[id(p)] = p.numel()
+            count += p.numel()
+    return merged, count

@@ -59,16 +59,26 @@ def _deepest(trace: Trace, call_id: str) -> int:
 
 def inside(trace: Trace, call_id: str, base: View) -> Graph:
     """The view of module call `call_id` alone: the deepest that has at most INNER_MAX_BOXES boxes.
-    A focused view counts `--depth` from the focused module (its children are depth 1)."""
-    below = _deepest(trace, call_id) - trace.call(call_id).depth
-    chosen: Graph | None = None
-    for depth in range(max(below, 1), 0, -1):
-        g = build(trace, dataclasses.replace(base, focus=call_id, depth=depth))
-        chosen = g
-        if len(g.nodes) <= INNER_MAX_BOXES:
-            break
-    assert chosen is not None
-    return chosen
+    A focused view counts `--depth` from the focused module (its children are depth 1). Deeper views
+    have no fewer boxes, so the depth is found by bisection: a few views, not one per level (a module
+    nested 600 deep)."""
+    low, high = 1, max(_deepest(trace, call_id) - trace.call(call_id).depth, 1)
+    views: dict[int, Graph] = {}
+
+    def view(depth: int) -> Graph:
+        if depth not in views:
+            views[depth] = build(trace, dataclasses.replace(base, focus=call_id, depth=depth))
+        return views[depth]
+
+    if len(view(high).nodes) <= INNER_MAX_BOXES:
+        return view(high)
+    while low < high - 1:  # view(high) is too big; view(low) fits, or low is 1 and nothing smaller exists
+        mid = (low + high) // 2
+        if len(view(mid).nodes) <= INNER_MAX_BOXES:
+            low = mid
+        else:
+            high = mid
+    return view(low)
 
 
 def insides(trace: Trace, main: Graph, base: View, theme: Theme = Theme.LIGHT) -> list[Inner]:

@@ -105,12 +105,15 @@ def deepest(trace: Trace) -> int:
     return max((c.depth for c in trace.calls if c.kind == CallKind.MODULE), default=0)
 
 
+LADDER_TOP = 32  # smaller views start at most this deep: modules nested 3,000 deep are not tried level by level
+
+
 def ladder(trace: Trace, view: View, compact: bool = False) -> Iterator[tuple[View, str]]:
     """Smaller views than `view`, best first, each with what was changed to get it; with `compact`, each
     depth is tried with full boxes, then with compact ones (name, class, output shapes)."""
     if view.unroll:  # one step drawn truthfully beats T steps collapsed
         yield dataclasses.replace(view, unroll=False), "loops and repeated layers rolled"
-    start = (deepest(trace) if view.depth is None else view.depth) - 1
+    start = min((deepest(trace) if view.depth is None else view.depth) - 1, LADDER_TOP)
     if compact and not view.compact:
         yield dataclasses.replace(view, unroll=False, compact=True), "compact boxes"
     for d in range(start, -1, -1):
