@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from .. import record
 from . import layouts
@@ -91,7 +92,7 @@ class Statics:
         self.cache: dict[int, dict[str, Any]] = {}
         self.arg_cache: dict[type, tuple[str, ...]] = {}
         self.counts: dict[int, int] = {}  # module id -> parameters in its subtree (`_params`)
-        self.pending: dict[int, tuple[dict[int, int], int]] = {}  # subtrees not yet merged into a parent
+        self.pending: dict[int, tuple[dict[int, int], int, bool]] = {}  # subtrees not yet merged into a parent
 
     def of(self, module: nn.Module, names: dict[int, str], tied: dict[int, tuple[str, ...]]) -> dict[str, Any]:
         """What does not change between calls of `module`; `names`: module paths, `tied`: see tied_parameters."""
@@ -127,8 +128,10 @@ class Statics:
     def _params(self, module: nn.Module) -> int:
         """`sum(p.numel() for p in module.parameters())`, each parameter once, in time near-linear in the
         model: each subtree's parameters are counted once and merged into its parent's, smaller into larger
-        (200 nested modules asked each of their subtrees again, through generators as deep as the module)."""
+        (200 nested modules asked each of their subtrees again, through generators as deep as the module).
+        A subtree with a lazy layer's uninitialised weights counts them as 0 and is counted again later."""
         todo: list[tuple[nn.Module, bool]] = [(module, False)]
+        total = 0
         while todo:
             m, ready = todo.pop()
             if id(m) in self.counts:
@@ -138,10 +141,11 @@ class Statics:
                 todo.append((m, True))
                 todo.extend((c, False) for c in kids if id(c) not in self.counts)
                 continue
-            merged, count = _merged(m, [self.pending.pop(id(c), None) for c in kids])
-            self.pending[id(m)] = (merged, count)
-            self.counts[id(m)] = count
-        return self.counts[id(module)]
+            merged, total, lazy = _merged(m, [self.pending.pop(id(c), None) for c in kids])
+            self.pending[id(m)] = (merged, total, lazy)
+            if not lazy:
+                self.counts[id(m)] = total
+        return self.counts.get(id(module), total)
 
     def _arg_names(self, cls: type[nn.Module]) -> tuple[str, ...]:
         names = self.arg_cache.get(cls)
@@ -184,19 +188,23 @@ def _tied_notes(name: str, module: nn.Module, tied: dict[int, tuple[str, ...]]) 
     return tuple(notes)
 
 
-def _merged(m: nn.Module, parts: list[tuple[dict[int, int], int] | None]) -> tuple[dict[int, int], int]:
-    """{parameter id: numel} of `m`'s subtree and its total, from its children's (`parts`), the smaller
-    merged into the larger; counted afresh when a child's is gone (shared with another parent, a cycle)."""
+def _merged(m: nn.Module, parts: list[tuple[dict[int, int], int, bool] | None]) -> tuple[dict[int, int], int, bool]:
+    """{parameter id: numel} of `m`'s subtree, its total, and whether a lazy layer's weights are still
+    uninitialised in it, from its children's (`parts`), the smaller merged into the larger; counted afresh
+    when a child's is gone (shared with another parent, a cycle)."""
     if any(part is None for part in parts):
-        merged = {id(p): p.numel() for p in m.parameters()}
-        return merged, sum(merged.values())
+        params = list(m.parameters())
+        merged = {id(p): 0 if is_lazy(p) else p.numel() for p in params}
+        return merged, sum(merged.values()), any(is_lazy(p) for p in params)
     full = [part for part in parts if part is not None]
-    merged, count = max(full, key=lambda part: len(part[0])) if full else ({}, 0)
-    for ids, _ in (part for part in full if part[0] is not merged):
+    merged, count, lazy = max(full, key=lambda part: len(part[0])) if full else ({}, 0, False)
+    for ids, _, later in (part for part in full if part[0] is not merged):
         count += sum(n for k, n in ids.items() if k not in merged)
         merged.update(ids)
+        lazy = lazy or later
     for p in m._parameters.values():
         if p is not None and id(p) not in merged:
-            merged[id(p)] = p.numel()
-            count += p.numel()
-    return merged, count
+            merged[id(p)] = 0 if is_lazy(p) else p.numel()
+            count += merged[id(p)]
+            lazy = lazy or is_lazy(p)
+    return merged, count, lazy
