@@ -9,6 +9,8 @@ Each case runs the real command and checks the exit status, one clear message an
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import torch
@@ -337,3 +339,40 @@ def test_the_model_is_left_as_it_was_after_summary_of_a_cycle() -> None:
     x = torch.randn(1)
     assert _as_input_data(Net(), (), {"x": x}) == {"x": x}
     assert list(_as_input_data(Net(), (x,), {"mask": x, "scale": 2})) == ["x", "mask", "scale"]
+
+
+def test_many_unit_dimensions_are_grown_one_at_a_time_in_bounded_memory(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "units.py",
+        HEADER
+        + """
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return x * self.w + x.sum()
+
+
+def build_model():
+    return Net()
+""",
+    )
+    shape = "x".join(["1"] * 28)  # every dim of size 1: grown all at once it was 3.4 GB
+    # A wrapper process of its own, so that its children's peak memory is the doctor's alone.
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        f"done = subprocess.run([sys.executable, '-m', 'archviz', 'doctor', {str(path)!r}, '--input', {shape!r}],"
+        " capture_output=True, text=True)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "print(done.stdout)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=300, check=False)
+    first, _, doctor_out = done.stdout.partition("\n")
+    code, peak_kb = (int(v) for v in first.split())
+    assert code == 0, done.stdout + done.stderr
+    assert "the model ran again for 56 experiments" in doctor_out, doctor_out  # each dim alone, twice
+    assert peak_kb / 1024 < 1500, peak_kb
