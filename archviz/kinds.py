@@ -283,6 +283,14 @@ IN_PLACE_DUNDERS = _words(
     "__setitem__ __iadd__ __isub__ __imul__ __itruediv__ __ifloordiv__ __imod__ __ipow__ __imatmul__ __iand__ "
     "__ior__ __ixor__ __ilshift__ __irshift__"
 )
+
+
+def named_in_place(name: str) -> bool:
+    """An op whose name says it writes in place: PyTorch's trailing underscore (`add_`), or Python's
+    in-place operators (`x[i] = v`, `x += y`)."""
+    return (name.endswith("_") and not name.endswith("__")) or name in IN_PLACE_DUNDERS
+
+
 # Ops that make a constant tensor from a size or a value (what a mask or a position table is built from).
 CREATION_OPS = _words(
     "zeros ones full empty arange range linspace eye tensor as_tensor zeros_like ones_like full_like empty_like "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kinds import BOOKKEEPING_OPS, IN_PLACE_DUNDERS
+from ..kinds import BOOKKEEPING_OPS, IN_PLACE_DUNDERS, named_in_place
 
 _NAMES: dict[Any, tuple[str, str]] = {}  # torch's functions are few and live as long as torch: named once each
 _NAMES_LIMIT = 1 << 14
@@ -56,12 +56,7 @@ def may_write(name: str, kwargs: dict[str, Any]) -> bool:
     PyTorch names every in-place op with a trailing underscore; checking versions only for these
     keeps the common op cheap.
     """
-    return (
-        (name.endswith("_") and not name.endswith("__"))
-        or name in IN_PLACE_DUNDERS
-        or "out" in kwargs
-        or bool(kwargs.get("inplace"))
-    )
+    return named_in_place(name) or "out" in kwargs or bool(kwargs.get("inplace"))
 
 
 def writes(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:

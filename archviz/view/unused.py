@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..kinds import NodeKind, OpsMode
+from ..kinds import NodeKind, OpsMode, named_in_place
 from ..record import TensorMeta, Trace
 from .graph import Edge, Node, View
 
@@ -26,7 +26,7 @@ def drop_unused(
         feeding = {e[0] for e in edges} | {e.src for e in extra}
         dead = [n for n in nodes.values() if n.kind == NodeKind.OP and not n.error and n.id not in feeding]
         # a box of one op call or a folded group; not the parts of an opened nn.LSTM (`call-0016:cat1`)
-        dead = [n for n in dead if n.id in groups or (n.id == n.call and not _writes(trace.call(n.id).name))]
+        dead = [n for n in dead if n.id in groups or (n.id == n.call and not named_in_place(trace.call(n.id).name))]
         if not dead:
             break
         for n in dead:
@@ -40,8 +40,3 @@ def drop_unused(
     names = ", ".join(dict.fromkeys(dropped))
     why = "no box reads them (unused, or read only as Python values by .item() or if); --ops all draws them"
     return f"not drawn: {names}: {why}"
-
-
-def _writes(op: str) -> bool:
-    """An op that writes in place (`add_`, `__setitem__`, `__iadd__`): its effect is no value read later."""
-    return (op.endswith("_") and not op.startswith("__")) or op in ("__setitem__",) or op.startswith("__i")
