@@ -223,7 +223,7 @@ class _Files:
             raise
 
     def layout_svgs(self, names: list[str], dot_texts: list[str]) -> list[str | None]:
-        """SVGs of several diagrams from one Graphviz run, when any SVG is wanted (None each, otherwise)."""
+        """SVGs of several diagrams (a Graphviz process each) when any SVG is wanted; None each, otherwise."""
         if not dot_texts or not (Format.SVG in self.formats or Format.HTML in self.formats):
             return [None] * len(dot_texts)
         try:

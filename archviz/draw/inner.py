@@ -1,7 +1,7 @@
 """The insides of collapsed boxes, precomputed for the report: one view per module the report can open.
 
 The report stays one offline file, so what a click opens is laid out at render time (with the drill-ins,
-in one Graphviz run). Which insides are made is decided from the record alone, in a fixed order:
+each by its own Graphviz process). Which insides are made is decided from the record alone, in a fixed order:
 every collapsed module box of the main diagram, then the collapsed boxes of those insides, breadth
 first, until `INNER_BOXES` boxes have been drawn in all (a box costs the page about 2.4 KB, SVG and
 panel, so the insides add at most about 1.4 MB: the 7B report stays under its 2 MB goal). An inside

@@ -1,4 +1,6 @@
-"""Drill-in diagrams are laid out by one Graphviz process: the same pictures as one process each."""
+"""Drill-in diagrams are laid out each by its own Graphviz process, a few at once: the very bytes of
+one `render` each, the same on every run (Graphviz 2.43 running several graphs in one process reorders
+a later graph's clusters by chance: the bilstm overview's legend moved in 5 of 200 runs)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,20 @@ from archviz.draw import drill, graphviz
 
 
 @pytest.mark.parametrize("name", ["bilstm_classifier", "gru", "mogrifier"])
-def test_one_process_draws_every_drill_in_as_alone(name: str) -> None:
+def test_every_drill_in_is_laid_out_as_alone(name: str) -> None:
     trace = with_gates(trace_file(EXAMPLES / f"{name}.py").trace, Options(gates="all"))
     dots = [d.dot for d in drill.drill_ins(trace, name)]
     assert dots
     together = graphviz.render_svgs(dots)
     alone = [graphviz.render(d, "svg").decode("utf-8") for d in dots]
-    assert len(together) == len(alone)
-    for a, b in zip(together, alone, strict=True):
-        assert a.startswith("<?xml") and a.rstrip().endswith("</svg>")
-        # the same picture: size, header and every element; dot may list a later graph's clusters in
-        # another order (its name table is shared by the graphs of one run), never move or change them
-        assert a.splitlines()[:8] == b.splitlines()[:8]
-        assert sorted(a.splitlines()) == sorted(b.splitlines())
+    assert together == alone
+    assert all(a.startswith("<?xml") and a.rstrip().endswith("</svg>") for a in together)
+
+
+def test_many_layouts_give_the_same_bytes_every_time() -> None:
+    trace = with_gates(trace_file(EXAMPLES / "bilstm_classifier.py").trace, Options(gates="all"))
+    dots = [d.dot for d in drill.drill_ins(trace, "bilstm_classifier")] * 4  # 20 graphs, overview last
+    first = graphviz.render_svgs(dots)
+    assert first[:5] == first[5:10] == first[-5:]
+    for _ in range(10):
+        assert graphviz.render_svgs(dots) == first
