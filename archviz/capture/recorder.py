@@ -122,7 +122,7 @@ class Recorder:
             key = id(t)
             if key in given and key not in wrote:
                 read_as = next(m for (_, i), m in zip(found, call["inputs"], strict=True) if i is t)
-                metas.append(self.table.handed_back(path, t, call["id"], reader.site, read_as))
+                metas.append(self.table.handed_back(path, t, call["id"], reader, read_as))
             else:
                 metas.append(self.table.made(path, t, call["id"]))
         call["outputs"] = tuple(metas)

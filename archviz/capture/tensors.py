@@ -17,9 +17,8 @@ Tensor ids follow execution order (`t-0012`); an entry dies with its tensor.
 from __future__ import annotations
 
 import dataclasses
-import linecache
+import sys
 import weakref
-from dataclasses import dataclass
 from types import FrameType
 from typing import NamedTuple
 
@@ -27,8 +26,10 @@ import torch
 from torch.nn.parameter import is_lazy
 
 from .. import record
-from . import aliases
+from .readers import RESUMABLE, Reader, Running, Site
 from .walk import tensor_meta
+
+__all__ = ["Reader", "Running", "Site", "State", "TensorTable", "snapshot", "version", "written"]
 
 
 def version(t: torch.Tensor) -> int:
@@ -58,18 +59,6 @@ def _memory(t: torch.Tensor) -> Memory | None:
         return None
 
 
-@dataclass(frozen=True)
-class Site:
-    """Where the user's code made a call: its frame, line, the names its statement binds, and, when its
-    position is known, the expression it runs there (`spot`) and the instruction's offset."""
-
-    frame: FrameType | None
-    line: int
-    names: frozenset[str]
-    spot: aliases.Spot | None = None
-    offset: int = -1
-
-
 class State(NamedTuple):
     """One state of a tensor object: its id and producer, and, for a hand-back, the call that handed it
     back, where, and the state that call read (`parent`), which readers from before the call still see.
@@ -80,83 +69,6 @@ class State(NamedTuple):
     seq: int = 0  # when the state began, on the table's clock
     site: Site | None = None  # set when the state was made by a hand-back
     parent: State | None = None
-
-
-class Reader:
-    """Where a call read its inputs: the user's frame and line, and how the callee is named there.
-
-    Made for every call, so it only holds references and the instruction's offset; the expression and
-    the names its statement assigns are looked up when a hand-back needs them.
-
-    Args:
-        frame: the user's frame that made the call (None when none was found).
-        callee: the module's attribute name (`drop`) or the op's name (`cat`, `add`).
-        method: the op was called as a tensor method (`x.sigmoid()`).
-        module: the callee is a module (called through a name, or a loop variable).
-        direct: the frame's running instruction is this very call, not a call into torch code that made
-            it (an `nn.Sequential` calling its layers).
-    """
-
-    __slots__ = ("callee", "direct", "frame", "lasti", "line", "method", "module")
-
-    def __init__(
-        self, frame: FrameType | None, callee: str, method: bool = False, module: bool = False, direct: bool = True
-    ) -> None:
-        self.frame, self.callee, self.method, self.module, self.direct = frame, callee, method, module, direct
-        self.line = frame.f_lineno if frame is not None else 0
-        self.lasti = frame.f_lasti if frame is not None else -1
-
-    @property
-    def code(self) -> str:
-        """The source line of the call."""
-        return linecache.getline(self.frame.f_code.co_filename, self.line) if self.frame is not None else ""
-
-    @property
-    def spot(self) -> aliases.Spot | None:
-        """The expression the frame is running, from its exact position (None when unknown)."""
-        return aliases.spot(self.frame.f_code, self.lasti) if self.frame is not None else None
-
-    @property
-    def site(self) -> Site:
-        """The frame, the line and the names its statement binds; the expression when known."""
-        spot = self.spot
-        if spot is None:
-            return Site(self.frame, self.line, aliases.targets(self.code))
-        return Site(self.frame, self.line, spot.names, spot, self.lasti)
-
-    def running(self, handed: Site, after: int) -> bool:
-        """Whether `handed` is in the statement this reader is running, earlier than offset `after`."""
-        spot, made = self.spot, handed.spot
-        return spot is not None and made is not None and spot.stmt is made.stmt and handed.offset < after
-
-    def via(self, handed: Site, path: str, obj: torch.Tensor, running: bool = False) -> bool:
-        """True when argument `path` came out of the call that handed `obj` back at `handed`; `running`:
-        that call ran in the statement the reader is running, whose names are not bound yet."""
-        frame = self.frame
-        if frame is None or frame is not handed.frame or not self.direct:
-            # Passed across frames, or passed on by torch code (`nn.Sequential`) rather than read by the
-            # user's expression: the latest binding is the best evidence there is.
-            return True
-        spot, scalar = self.spot, aliases.scalar_in(frame)
-        if spot is not None:
-            made_at = handed.spot.node if handed.spot is not None else None
-            found = aliases.operand(
-                spot, self.callee, path, method=self.method, module=self.module, scalar=scalar, made=made_at
-            )
-            if found is not None:
-                names, made = found
-                # `x = x + f(norm(x))`, norm an Identity: x still holds what it held before the statement.
-                bound = handed.spot.early if running and handed.spot is not None else handed.names
-                return made or bool(names & bound) or not names
-        # No position, or not this call's: the first likely call on the line.
-        found = aliases.argument(self.code, self.callee, path, method=self.method, module=self.module, scalar=scalar)
-        if found is not None:
-            names, made = found
-            return made or bool(names & handed.names) or not names
-        if self.line == handed.line:
-            return True  # a nested call on the hand-back's own line: `fc2(drop(h))`
-        holders = {n for n, v in frame.f_locals.items() if v is obj}
-        return not holders or bool(holders & handed.names)
 
 
 class _Entry:
@@ -192,6 +104,7 @@ class TensorTable:
         # (the storage object lives as long as the elements do, even when the tensor that was made is gone)
         self.memory: dict[Memory, tuple[weakref.ref[torch.UntypedStorage], State]] = {}
         self.open: list[tuple[str, int]] = []  # module calls under way, with the clock when they began
+        self.running: dict[int, Running] = {}  # frames hand-backs were made in, by id, until they return
         self.clock = 0
         self.next_tid = 0
 
@@ -211,6 +124,31 @@ class TensorTable:
     def leave(self, call: str) -> None:
         while self.open and self.open.pop()[0] != call:
             pass
+        if self.running:
+            self._let_go()
+
+    def _where(self, frame: FrameType | None) -> Running:
+        """The holder of a running frame (one per frame: its id is its own while it runs)."""
+        if frame is None:
+            return Running(None)
+        held = self.running.get(id(frame))
+        if held is None:
+            held = self.running[id(frame)] = Running(frame)
+        return held
+
+    def _let_go(self) -> None:
+        """Drop the frames that returned (a module call just ended: the frames of its code did). A paused
+        generator's frame is not on the stack but may run again: it is kept."""
+        stack = set()
+        f: FrameType | None = sys._getframe(1)
+        while f is not None:
+            stack.add(id(f))
+            f = f.f_back
+        for key, held in list(self.running.items()):
+            frame = held.frame
+            if key not in stack and frame is not None and not frame.f_code.co_flags & RESUMABLE:
+                held.frame, held.gone = None, True
+                del self.running[key]
 
     def _given(self, key: int) -> tuple[State, int] | None:
         """The state in which the innermost module call under way received object `key`, and when."""
@@ -287,14 +225,14 @@ class TensorTable:
             if given is not None and state.seq <= given[1]:
                 return given[0]  # handed back before the enclosing call began: it received this
             site = state.site
-            if site is None or (state is not latest and site.frame is not reader.frame):
+            if site is None or (state is not latest and not site.of(reader.frame)):
                 continue
-            running = after >= 0 and site.frame is reader.frame and reader.running(site, after)
+            running = after >= 0 and site.of(reader.frame) and reader.running(site, after)
             after = site.offset if running else -1
             if reader.via(site, path, t, running):
                 return state
         state = latest.parent or latest  # under a name bound before: each frame's own hand-backs are refused
-        while state.site is not None and state.parent is not None and state.site.frame is reader.frame:
+        while state.site is not None and state.parent is not None and state.site.of(reader.frame):
             state = state.parent
         if given is not None and state.site is not None and state.seq <= given[1]:
             return given[0]
@@ -313,9 +251,11 @@ class TensorTable:
         return tensor_meta(path, t, before.tid, before.producer)
 
     def handed_back(
-        self, path: str, t: torch.Tensor, call: str, site: Site, read_as: record.TensorMeta
+        self, path: str, t: torch.Tensor, call: str, reader: Reader, read_as: record.TensorMeta
     ) -> record.TensorMeta:
-        """`call`, which read input `t` as `read_as`, returned it unchanged: a new state for its readers."""
+        """`call`, which `reader` made and which read input `t` as `read_as`, returned it unchanged: a new
+        state for its readers."""
+        site = reader.site(self._where(reader.frame))
         entry = self.entry(t)
         inner = entry.state
         given = self.read_states.get((call, id(t))) or _find(entry, read_as.tid) or inner
