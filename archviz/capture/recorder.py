@@ -62,6 +62,7 @@ class Recorder:
         self.busy = False
         self.composite: tuple[FrameType, int] | None = None
         self.saved_profile: Any = None
+        self.watch: Any = None  # the profile function that notes what ran, on while the model's code runs
         self.closed = False  # set once the recorded call has returned (script mode)
         self.verify = True
         self.grad = False  # whether autograd was on during the recorded pass
@@ -312,6 +313,17 @@ class Recorder:
             self.busy = False
         return out
 
+    def hush(self) -> bool:
+        """Turn the watch off for archviz's own work (see `references.RanCode`); True when it was on."""
+        if self.watch is None:
+            return False
+        sys.setprofile(None)
+        return True
+
+    def unhush(self) -> None:
+        """Back to the model's code: the watch on again (through the grouped helper's, when one is open)."""
+        sys.setprofile(self._profile if self.composite is not None else self.watch)
+
     # ---- grouped torch helpers (pack_padded_sequence & co) -------------------------------
 
     def _open_composite(self, frame: FrameType) -> None:
@@ -334,7 +346,7 @@ class Recorder:
         self.composite = (frame, idx)
         # The helper's return value is the only honest record of its outputs; a profile
         # function sees it and is removed as soon as that frame returns.
-        self.saved_profile = sys.getprofile()
+        self.saved_profile = self.watch or sys.getprofile()  # (the watch is off while archviz works)
         sys.setprofile(self._profile)
 
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:

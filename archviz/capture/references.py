@@ -23,7 +23,7 @@ import dis
 import functools
 import linecache
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
@@ -40,35 +40,43 @@ Key = tuple[str, str, int]  # (file, qualified name, first line) of a function
 
 
 class RanCode:
-    """The functions that ran while it was installed (`install`), by (file, qualified name, first line)."""
+    """The functions that ran while it was installed (`install`), by (file, qualified name, first line).
+
+    Its profile function is on only while the model's code runs: archviz's hooks turn it off for their
+    own work (`Recorder.hush`), since any profile function puts Python 3.11's interpreter in its slow
+    tracing mode (on in the hooks too, it made a 12-layer transformer's trace 1.6x as slow). What runs
+    inside a recorded op (a custom autograd Function's forward) is seen by the sites of the calls it
+    makes instead (`keys(also=...)`).
+    """
 
     def __init__(self) -> None:
         self.codes: dict[int, CodeType] = {}
         self.known = False
 
-    def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
+    def profile(self, frame: FrameType, event: str, arg: Any) -> None:
         if event == "call":
             code = frame.f_code
             self.codes[id(code)] = code
 
     @contextlib.contextmanager
-    def install(self) -> Iterator[None]:
-        """Note the functions that run inside the block; leave another profiler (cProfile) alone."""
+    def install(self) -> Iterator[bool]:
+        """Note the functions that run inside the block; leave another profiler (cProfile) alone. Yields
+        whether it watches."""
         if sys.getprofile() is not None:
-            yield
+            yield False
             return
         self.known = True
-        sys.setprofile(self._profile)
+        sys.setprofile(self.profile)
         try:
-            yield
+            yield True
         finally:
             sys.setprofile(None)
 
-    def keys(self) -> set[Key] | None:
-        """What ran, or None when it was not watched."""
+    def keys(self, also: Iterable[CodeType] = ()) -> set[Key] | None:
+        """What ran (with the code objects `also` seen running), or None when it was not watched."""
         if not self.known:
             return None
-        return {(c.co_filename, c.co_qualname, c.co_firstlineno) for c in self.codes.values()}
+        return {(c.co_filename, c.co_qualname, c.co_firstlineno) for c in (*self.codes.values(), *also)}
 
 
 @dataclass

@@ -46,10 +46,15 @@ class RecordingMode(TorchFunctionMode):
         self.state = state
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
-        kwargs = kwargs or {}
-        if self.state is not None and self.state.lazy and writes(func, args, kwargs):
-            self.state.before_write(_tensors(args, kwargs))
-        return self.rec.op(func, args, kwargs)
+        hushed = self.rec.hush()
+        try:
+            kwargs = kwargs or {}
+            if self.state is not None and self.state.lazy and writes(func, args, kwargs):
+                self.state.before_write(_tensors(args, kwargs))
+            return self.rec.op(func, args, kwargs)
+        finally:
+            if hushed:
+                self.rec.unhush()
 
 
 def _tensors(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Tensor]:
@@ -115,10 +120,20 @@ def hook_all(stack: contextlib.ExitStack, modules: list[nn.Module], rec: Recorde
     """
 
     def pre(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        rec.module_pre(module, args, kwargs)
+        hushed = rec.hush()
+        try:
+            rec.module_pre(module, args, kwargs)
+        finally:
+            if hushed:
+                rec.unhush()
 
     def post(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-        rec.module_post(module, output, args, kwargs)
+        hushed = rec.hush()
+        try:
+            rec.module_post(module, output, args, kwargs)
+        finally:
+            if hushed:
+                rec.unhush()
 
     def first(module: nn.Module, args: tuple[Any, ...]) -> None:
         rec.module_hooks(module)
@@ -179,7 +194,8 @@ def trace_fields(
     # after a failure, what never ran says nothing about the model
     failed = rec.failure is not None
     uncalled, unread = ((), ()) if failed else find_unused(model, rec.called, rec.op_reads(model), rec.leaf_reads)
-    uncalled, unread, idle = explain_unused(model, uncalled, unread, ran.keys() if ran else None, rec.finder)
+    seen = ran.keys(rec.finder.codes) if ran else None  # (what ran inside an op is seen by its calls' sites)
+    uncalled, unread, idle = explain_unused(model, uncalled, unread, seen, rec.finder)
     return {
         "model_name": name,
         "model_class": class_name(model),
@@ -275,7 +291,8 @@ def run_model(
             stack.enter_context(RecordingMode(rec, state))
             ran = RanCode()
             try:
-                with ran.install():
+                with ran.install() as watching:
+                    rec.watch = ran.profile if watching else None
                     output = model(*args, **kwargs)
             except KeyboardInterrupt:  # Ctrl-C and SIGTERM stop archviz too (the model is restored)
                 raise
@@ -290,6 +307,7 @@ def run_model(
                 output = None
             finally:
                 rec.busy = True
+                rec.watch = None
             fields = trace_fields(model, name, source_file, rec, inputs, output, ran)
         # the model is back as it was (hooks gone, state restored): say what that could not undo
         rec.notes += state.notes
