@@ -3,6 +3,8 @@ meta checks what the CPU checks; the experiments learn the same from them as fro
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -100,6 +102,7 @@ def test_the_experiments_learn_the_same_on_meta_as_on_real_tensors(monkeypatch: 
     torch.manual_seed(0)
     target = trace_live(model, (torch.randn(2, 3, 6, 6),), {})
     monkeypatch.setattr(meta, "MIN_ELEMENTS", 0)  # small enough to be worth it here
+    monkeypatch.setattr(meta, "MIN_ELEMENTS_PER_CALL", 0)
     assert experiments.meta_works(target, None)
     on_meta, notes_meta = experiments.experiments(target)
     monkeypatch.setattr(experiments, "meta_works", lambda *a: False)
@@ -116,3 +119,15 @@ def test_the_experiments_learn_the_same_on_meta_as_on_real_tensors(monkeypatch: 
     # the channel axis is fixed (the first conv takes 3), and the reason is the CPU's own error
     fixed = [n for n in notes_real if "dim 1 = 3 is fixed" in n]
     assert fixed and fixed == [n for n in notes_meta if "dim 1 = 3 is fixed" in n]
+
+
+def test_meta_runs_are_chosen_for_arithmetic_per_call_not_for_many_small_calls() -> None:
+    """A meta call costs a fixed time in torch's Python kernels: many small calls run faster for real."""
+    many = nn.Sequential(*(nn.Linear(64, 64) for _ in range(600))).eval()  # 600 calls of 16 k MACs
+    few = nn.Sequential(nn.Conv2d(64, 64, 3, padding=1), nn.Conv2d(64, 64, 3, padding=1)).eval()
+    small = capture.trace_model(many, (torch.randn(64, 64),), {}, verify=False)
+    big = capture.trace_model(few, (torch.randn(2, 64, 64, 64),), {}, verify=False)
+    elements = sum(math.prod(t.shape) for c in small.calls for t in c.outputs)
+    assert elements >= meta.MIN_ELEMENTS  # enough in all: only the per-call test says no
+    assert not meta.worth(small)
+    assert meta.worth(big)  # 2 calls of 302 M MACs each
