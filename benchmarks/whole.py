@@ -230,6 +230,12 @@ meta = any(t.is_meta for t in (*model.parameters(), *model.buffers()))  # weight
 out = sys.argv[2]
 '''
 
+_PLAIN = """
+# What every tool does before its own work: build the model, run it once (no autograd, as archviz).
+with torch.no_grad():
+    model(*args, **kwargs)
+"""
+
 _TORCHVIEW = """
 from torchview import draw_graph
 
@@ -256,9 +262,9 @@ trace.draw(view="rolled", vis_fileformat="svg", vis_save_only=True, vis_outpath=
 
 
 def write_scripts(tmp: str) -> dict[str, str]:
-    """Write the torchview and torchlens scripts into `tmp`; their paths by command key."""
+    """Write the plain-forward, torchview and torchlens scripts into `tmp`; their paths by command key."""
     paths = {}
-    for key, body in (("torchview", _TORCHVIEW), ("torchlens", _TORCHLENS)):
+    for key, body in (("plain", _PLAIN), ("torchview", _TORCHVIEW), ("torchlens", _TORCHLENS)):
         path = os.path.join(tmp, f"run_{key}.py")
         with open(path, "w", encoding="utf-8") as f:
             f.write(_LOADER + body)
@@ -270,6 +276,7 @@ def write_scripts(tmp: str) -> dict[str, str]:
 
 COMMANDS: dict[str, str] = {  # key -> column header
     "floor": "floor s",
+    "plain": "plain forward s",
     "render": "archviz render s",
     "render-svg": "render --format svg s",
     "doctor": "doctor s",
@@ -579,6 +586,20 @@ def above_floor_cell(results: Results, workload: str) -> str:
     return f"{r:.2f} ≤1 {mark(r <= 1.0)} ≤⅔ {mark(r <= 2 / 3)}"
 
 
+def above_plain_cell(results: Results, workload: str) -> str:
+    """(render − plain) / (torchview − plain): each tool's own work, past building the model and one forward
+    pass (which no tool can make cheaper, and which dominates a large model's time above the floor)."""
+    plain = median_wall(results, workload, "plain")
+    ours = median_wall(results, workload, "render")
+    theirs = median_wall(results, workload, "torchview")
+    if plain is None or ours is None or theirs is None:
+        return "—"
+    if theirs - plain <= 0:
+        return f"n/a: torchview {theirs - plain:+.2f} s, archviz {ours - plain:+.2f} s above plain"
+    r = (ours - plain) / (theirs - plain)
+    return f"{r:.2f} ({ours - plain:.2f} / {theirs - plain:.2f} s) ≤⅔ {mark(r <= 2 / 3)}"
+
+
 def doctor_cell(results: Results, workload: str) -> str:
     """doctor / render, whole-process times, with the goal ≤ 3."""
     doctor = median_wall(results, workload, "doctor")
@@ -601,18 +622,19 @@ def peak_cell(results: Results, workload: str, key: str, versus: str | None = No
 
 
 TABLE_HEAD = (
-    "| workload | floor s | archviz render s | render --format svg s | doctor s | torchview s | torchlens s "
-    "| archviz above floor / torchview above floor | doctor / render | archviz peak MB | torchview peak MB "
-    "| torchlens peak MB |"
+    "| workload | floor s | plain forward s | archviz render s | render --format svg s | doctor s | torchview s "
+    "| torchlens s | archviz above floor / torchview above floor | archviz above plain / torchview above plain "
+    "| doctor / render | archviz peak MB | torchview peak MB | plain peak MB | torchlens peak MB |"
 )
 
 
 def table_row(results: Results, workload: str) -> str:
     """One workload's row; `|` inside a cell (an error message's) is escaped."""
     cells = [workload, *(time_cell(results, workload, key) for key in COMMANDS)]
-    cells += [above_floor_cell(results, workload), doctor_cell(results, workload)]
+    cells += [above_floor_cell(results, workload), above_plain_cell(results, workload)]
+    cells.append(doctor_cell(results, workload))
     cells += [peak_cell(results, workload, "render", "torchview"), peak_cell(results, workload, "torchview")]
-    cells.append(peak_cell(results, workload, "torchlens"))
+    cells += [peak_cell(results, workload, "plain"), peak_cell(results, workload, "torchlens")]
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
@@ -631,10 +653,13 @@ def explanation(repeat: int, timeout: float) -> str:
     return (
         f"Each cell: median wall seconds of {repeat} run(s) of a fresh process, started from the repository root, "
         "round-robin over the commands (each round starting one command further on). *floor* is "
-        '`python -c "import torch"`; *archviz render* is `archviz render FILE -q -o DIR` (svg + html); *render '
+        '`python -c "import torch"`; *plain forward* loads the same file, builds the model and runs it once '
+        "(no autograd), the work every tool does before its own; *archviz render* is "
+        "`archviz render FILE -q -o DIR` (svg + html); *render "
         '--format svg* adds `--format svg`; *doctor* is `archviz doctor FILE` (exit 1, "found something", '
         "counts as ran and is shown); torchview and torchlens are scripts that load the same file and draw a "
-        "rolled, fully expanded SVG. *above floor*: median − median floor; goals ≤ 1 and ≤ 2/3. *doctor / "
+        "rolled, fully expanded SVG. *above floor*: median − median floor; goals ≤ 1 and ≤ 2/3. *above plain*: "
+        "median − median plain forward, each tool's own work (seconds in brackets). *doctor / "
         "render*: whole-process times, goal ≤ 3. Peak MB: GNU time's maxrss, the largest single process among "
         "the command and the children it waited for (Graphviz `dot` included), median; ✓ on archviz's when it is "
         f"≤ torchview's. Time limit {timeout:g} s per run; a command is not run again on a workload after a "
