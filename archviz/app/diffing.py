@@ -22,7 +22,7 @@ from ..draw import graphviz
 from ..errors import ArchvizError, RecordError, UsageError
 from ..kinds import Theme
 from ..record import Trace
-from .options import LoadOptions, Options
+from .options import DIFF_FORMATS, LoadOptions, Options
 from .run import Source, run
 
 GIT_TIMEOUT_S = 60.0
@@ -197,9 +197,6 @@ def failed_on(d: diffing.Diff, conditions: tuple[str, ...]) -> tuple[str, ...]:
 def compare(old: Side, new: Side) -> diffing.Diff:
     """The diff of two loaded sides."""
     return diffing.compare(old.trace, new.trace, old.name, new.name)
-
-
-DIFF_FORMATS = ("text", "md", "json", "svg", "png", "dot", "html")
 
 
 def render_diff(old: Side, new: Side, d: diffing.Diff, fmt: str, theme: Theme, failed: tuple[str, ...] = ()) -> bytes:

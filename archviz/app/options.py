@@ -102,3 +102,7 @@ def parse_formats(text: str | tuple[str, ...] | list[str]) -> tuple[Format, ...]
             f"--format {shown!r}: unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(known)}."
         )
     return tuple(Format(f) for f in chosen)
+
+
+# What `archviz diff --format` writes (here, not in `diffing`: the command line names them without loading it).
+DIFF_FORMATS = ("text", "md", "json", "svg", "png", "dot", "html")

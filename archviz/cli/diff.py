@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from ..app import diffing
 from ..app.files import write_atomic
+from ..app.options import DIFF_FORMATS
 from ..kinds import Theme
 from .base import _LOADING_OPTIONS, choice, handle_errors, load_options, main, out
 
@@ -34,7 +34,7 @@ def _diff_options(fn: Any) -> Any:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(diffing.DIFF_FORMATS),
+    type=click.Choice(DIFF_FORMATS),
     default="text",
     show_default=True,
     help="text (terminal), md (a pull-request comment), json, or NEW's diagram with the changes marked "
@@ -61,6 +61,8 @@ def diff(**params: Any) -> None:
     outputs, whether OLD's checkpoint loads into NEW (with a rename map), and totals. Exit 0: no
     architectural change; 1: changed (as `--fail-on` counts it); 2: a usage mistake or an unreadable side.
     """
+    from ..app import diffing  # loaded for this command only: `render` and `doctor` start without it
+
     conditions = diffing.parse_fail_on(params["fail_on"])  # a usage mistake is said before any model runs
     fmt = params["fmt"]
     if fmt in _BINARY and params["out_path"] is None and sys.stdout is not None and sys.stdout.isatty():
