@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import dis
-import linecache
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from functools import lru_cache
 from types import CodeType, FrameType
 
 from ..kinds import op_stem
+from . import blocks
 from .operators import OPERATORS
 
 _FILLS = frozenset({"append", "appendleft", "extend", "insert", "add", "update", "setdefault"})
@@ -127,37 +128,7 @@ class Spot:
     order: int = 0  # which comparison of a chain (`a < b < c`) runs
 
 
-@dataclass
-class _File:
-    lines: list[str]  # linecache's list: a new list means new source
-    spans: dict[tuple[int | None, ...], list[ast.AST]]  # every node by its span, outermost first
-    parents: dict[ast.AST, ast.AST]
-
-
-_FILES: dict[str, _File] = {}
-_POSITIONS: dict[CodeType, list[tuple[int | None, ...]]] = {}
 _SPOTS: dict[tuple[CodeType, int], Spot | None] = {}
-
-
-def _parsed(filename: str) -> _File | None:
-    """The file's nodes by span, parsed once per version of its source in linecache."""
-    lines = linecache.getlines(filename)
-    known = _FILES.get(filename)
-    if known is not None and known.lines is lines:
-        return known if known.spans else None
-    found = _File(lines, {}, {})
-    try:
-        tree = ast.parse("".join(lines))
-    except (SyntaxError, ValueError):
-        tree = None
-    for node in ast.walk(tree) if tree is not None and lines else ():
-        for child in ast.iter_child_nodes(node):
-            found.parents[child] = node
-        if isinstance(node, (ast.expr, ast.stmt)):
-            span = (node.lineno, node.end_lineno, node.col_offset, node.end_col_offset)
-            found.spans.setdefault(span, []).append(node)
-    _FILES[filename] = found
-    return found if found.spans else None
 
 
 def spot(code: CodeType, lasti: int) -> Spot | None:
@@ -170,20 +141,17 @@ def spot(code: CodeType, lasti: int) -> Spot | None:
         pass
     if len(_SPOTS) >= _LIMIT:
         _SPOTS.clear()
-        _POSITIONS.clear()
     found = _SPOTS[key] = _locate(code, lasti)
     return found
 
 
 def _locate(code: CodeType, lasti: int) -> Spot | None:
-    positions = _POSITIONS.get(code)
-    if positions is None:
-        positions = _POSITIONS[code] = list(code.co_positions())  # one entry per 2-byte code unit
     unit = lasti // 2
+    positions = list(itertools.islice(code.co_positions(), unit + 1))  # one entry per 2-byte code unit
     span = positions[unit] if 0 <= unit < len(positions) else (None,) * 4
     if None in span or span[0] == 0:
         return None
-    parsed = _parsed(code.co_filename)
+    parsed = blocks.parsed(code)
     nodes = parsed.spans.get(span) if parsed is not None else None
     if parsed is None or not nodes:
         return None
