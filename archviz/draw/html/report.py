@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import sys
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from ... import version
 from ...record import Rolling, Trace
 from ...record.text import printable
 from ...view.graph import Graph
@@ -30,20 +32,50 @@ def _shown(value: Any) -> Any:
     return printable(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
+_OPTIONS: dict[str, Any] = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
+
+
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=True,
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
         finalize=_shown,
+        bytecode_cache=_compiled_cache(),
+        **_OPTIONS,
     )
+
+
+class _Cache(jinja2.FileSystemBytecodeCache):
+    """jinja2's cache of compiled templates, quiet when its file cannot be written: a cache, never a failure."""
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+    def load_bytecode(self, bucket: Any) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+
+def _compiled_cache() -> jinja2.BytecodeCache | None:
+    """The compiled template kept between runs (compiling it is 17 ms of each process's report), in
+    jinja2's folder for the user in the temp dir, under a name that changes with anything that changes
+    the compiled code but not the template's text (jinja2 checks that itself); none when that folder
+    cannot be made safely. The compiled code is the same either way: no file's bytes depend on it."""
+    key = f"{version.__version__}|{jinja2.__version__}|{sys.version}|{sorted(_OPTIONS.items())}"
+    try:
+        return _Cache(pattern=f"__archviz-{hashlib.sha256(key.encode()).hexdigest()[:16]}-%s.cache")
+    except (RuntimeError, OSError):
+        return None
 
 
 @functools.cache
 def template() -> jinja2.Template:
-    """The report's template, compiled once per process (about 17 ms each time otherwise)."""
+    """The report's template, loaded once per process."""
     return _env().get_template("report.html.j2")
 
 
