@@ -133,6 +133,8 @@ def write(
     files = _Files(sink, options.formats, stage)
     notes: list[str] = []
     image = next((f for f in IMAGE_FORMATS if f in options.formats), Format.SVG)
+    drills = drill.drill_ins(trace, stem, image, options.theme)
+    drills_laid = files.start_svgs([d.name for d in drills], [d.dot for d in drills])  # beside the main layout
     g, dot_text, main_svg = _main_diagram(trace, fitted, budget, stem, options, image, files, notes)
     files.text(stem, Format.DOT, dot_text)
     if Format.MERMAID in options.formats:
@@ -140,9 +142,10 @@ def write(
     if Format.JSON in options.formats:
         files.text(stem, Format.JSON, trace.to_json())
     svgs = {stem: files.diagram(stem, dot_text, keep_dot=False, svg=main_svg)}
-    drills = drill.drill_ins(trace, stem, image, options.theme)
     insides = inner.insides(trace, g, view, options.theme) if Format.HTML in options.formats else []
-    laid = files.layout_svgs([d.name for d in drills], [d.dot for d in drills] + [i.dot for i in insides])
+    insides_laid = files.start_svgs([], [i.dot for i in insides])  # the report's: no files of their own
+    with stage(f"laying out {len(drills) + len(insides)} drill-in diagrams"):
+        laid = drills_laid() + insides_laid()
     for d, svg in zip(drills, laid, strict=False):
         svgs[d.name] = files.diagram(d.name, d.dot, keep_dot=True, svg=svg)
     if Format.HTML in options.formats:
@@ -222,18 +225,24 @@ class _Files:
                 self.sink.put(f"{name}.dot", dot_text.encode("utf-8"))
             raise
 
-    def layout_svgs(self, names: list[str], dot_texts: list[str]) -> list[str | None]:
-        """SVGs of several diagrams (a Graphviz process each) when any SVG is wanted; None each, otherwise."""
+    def start_svgs(self, names: list[str], dot_texts: list[str]) -> Callable[[], list[str | None]]:
+        """Start laying out several diagrams (a Graphviz process each) when any SVG is wanted; the function
+        returned waits for their SVGs (None each, when no SVG is wanted). On a failure the diagrams named in
+        `names` keep their DOT source as files."""
         if not dot_texts or not (Format.SVG in self.formats or Format.HTML in self.formats):
-            return [None] * len(dot_texts)
-        try:
-            with self.stage(f"laying out {len(dot_texts)} drill-in diagrams"):
-                return list(graphviz.render_svgs(dot_texts))
-        except ArchvizError:
-            if Format.DOT not in self.formats:
-                for name, text in zip(names, dot_texts, strict=False):  # the report's insides are no files
-                    self.sink.put(f"{name}.dot", text.encode("utf-8"))
-            raise
+            return lambda: [None] * len(dot_texts)
+        wait = graphviz.start_svgs(dot_texts)
+
+        def laid() -> list[str | None]:
+            try:
+                return list(wait())
+            except ArchvizError:
+                if Format.DOT not in self.formats:
+                    for name, text in zip(names, dot_texts, strict=False):
+                        self.sink.put(f"{name}.dot", text.encode("utf-8"))
+                raise
+
+        return laid
 
     def diagram(self, name: str, dot_text: str, keep_dot: bool, svg: str | None = None) -> str:
         """Make one diagram in every image format asked for; return its SVG ('' if not made)."""

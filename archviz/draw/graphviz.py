@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import RenderError
@@ -65,12 +66,19 @@ def render_svgs(dot_texts: list[str], *, timeout: float = 120.0) -> list[str]:
     batch's SVGs changed from run to run (5 of 200 runs of the bilstm example's drill-ins). Alone, each
     graph is laid out the same every time; each SVG is the one `render` gives, whatever the worker count.
     """
-    if len(dot_texts) <= 1:
-        return [render(t, "svg", timeout=timeout).decode("utf-8") for t in dot_texts]
-    workers = min(len(dot_texts), _WORKERS)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        laid = pool.map(lambda text: render(text, "svg", timeout=timeout), dot_texts)
-        return [svg.decode("utf-8") for svg in laid]
+    return start_svgs(dot_texts, timeout=timeout)()
+
+
+def start_svgs(dot_texts: list[str], *, timeout: float = 120.0) -> Callable[[], list[str]]:
+    """Start laying out DOT graphs as SVG, as `render_svgs` does, and return at once: the function returned
+    waits for them and gives their SVGs in order (or raises the first failed graph's error). Other work
+    (the main diagram's layout) runs meanwhile on the cores a single `dot` leaves idle."""
+    if not dot_texts:
+        return list
+    pool = ThreadPoolExecutor(max_workers=min(len(dot_texts), _WORKERS))
+    futures = [pool.submit(render, text, "svg", timeout=timeout) for text in dot_texts]
+    pool.shutdown(wait=False)
+    return lambda: [future.result().decode("utf-8") for future in futures]
 
 
 # Graphviz processes run at once: each waits on its own process, so a few more than the cores hide start-up.

@@ -9,6 +9,7 @@ from conftest import EXAMPLES
 
 from archviz.app import Options, trace_file, with_gates
 from archviz.draw import drill, graphviz
+from archviz.errors import RenderError
 
 
 @pytest.mark.parametrize("name", ["bilstm_classifier", "gru", "mogrifier"])
@@ -29,3 +30,17 @@ def test_many_layouts_give_the_same_bytes_every_time() -> None:
     assert first[:5] == first[5:10] == first[-5:]
     for _ in range(10):
         assert graphviz.render_svgs(dots) == first
+
+
+def test_layouts_started_early_give_the_same_bytes_and_their_errors_when_waited_for() -> None:
+    """The drill-ins start before the main diagram and are waited for after it: the same SVGs as alone;
+    a graph Graphviz rejects fails where its SVGs are asked for, naming Graphviz's message."""
+    trace = with_gates(trace_file(EXAMPLES / "gru.py").trace, Options(gates="all"))
+    dots = [d.dot for d in drill.drill_ins(trace, "gru")]
+    wait = graphviz.start_svgs(dots)
+    main = graphviz.render(dots[0], "svg").decode("utf-8")  # other work meanwhile
+    assert wait() == [main] + [graphviz.render(d, "svg").decode("utf-8") for d in dots[1:]]
+    broken = graphviz.start_svgs([dots[0], "digraph { a -> }"])
+    with pytest.raises(RenderError, match="failed with status"):
+        broken()
+    assert graphviz.start_svgs([])() == []
