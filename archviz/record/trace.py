@@ -41,7 +41,7 @@ def is_call_id(ref: str | None) -> TypeGuard[str]:
     return ref is not None and ref.startswith(_CALL_PREFIX)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TensorMeta:
     """One tensor seen at a call boundary.
 
@@ -71,7 +71,7 @@ class TensorMeta:
     nnz: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArgMeta:
     """A non-tensor argument, summarised (`dim=1`, `bias=None`, a module's class name)."""
 
@@ -89,7 +89,7 @@ class ParamMeta:
     trainable: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where the user's code made a call: file relative to the model's folder, line, code.
 
@@ -109,7 +109,7 @@ class Source:
     site: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """One module call, op call or grouped helper call, in execution order.
 
