@@ -107,6 +107,7 @@ def run(source: Source, options: Options, sink: Sink | None = None, stage: Stage
             target.trace = with_gates(target.trace, options, rolling)  # `--gates` paths checked and opened
     with stage("checking sizes"):
         checked = _doctor(source, target, options)
+    target.live = None  # not needed past the doctor: a model file's model is freed before the files are made
     check_stop()
     trace = public_paths(checked.trace, target.path)
     # `--focus` writes beside the whole model's files, not over them: `model.encoder.layers.3.svg`

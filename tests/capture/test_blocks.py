@@ -9,9 +9,9 @@ import linecache
 import textwrap
 from types import CodeType
 
-from archviz.capture import blocks
-
 from test_references_scan import FILES
+
+from archviz.capture import blocks
 
 
 def _codes(code: CodeType) -> list[CodeType]:
@@ -71,7 +71,7 @@ def test_a_method_with_a_closing_line_past_its_last_instruction(tmp_path) -> Non
     src = tmp_path / "model.py"
     src.write_text(
         textwrap.dedent(
-            '''\
+            """\
             import functools
 
 
@@ -84,7 +84,7 @@ def test_a_method_with_a_closing_line_past_its_last_instruction(tmp_path) -> Non
                     return self.out(
                         y
                     )
-            '''
+            """
         ),
         encoding="utf-8",
     )
