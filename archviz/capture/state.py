@@ -77,7 +77,8 @@ class _Module:
     name: str
     cls: type
     attrs: dict[str, Any]
-    containers: list[tuple[Any, Any]]
+    containers: list[tuple[Any, Any]]  # the ones with contents, with their contents
+    empty: list[Any]  # the empty ones (most: a module's hook dicts), kept without a copy each
 
 
 def _contents(c: Any) -> Any:
@@ -88,8 +89,6 @@ def _same(c: Any, saved: Any) -> bool:
     """True when container `c` holds what `saved` recorded: equal keys, the very same values."""
     if len(c) != len(saved):
         return False
-    if not saved:
-        return True  # most containers (hook dicts) are empty: the common case, kept cheap
     if isinstance(c, set):
         return bool(c == saved)
     if isinstance(c, dict):
@@ -148,8 +147,15 @@ def _text(nbytes: int) -> str:
 def _module(m: nn.Module, prefix: str) -> _Module:
     """Remember one module's attributes and the contents of its plain containers."""
     attrs = dict(m.__dict__)
-    containers = [(v, _contents(v)) for v in attrs.values() if type(v) in _CONTAINERS]
-    return _Module(m, prefix or type(m).__name__, type(m), attrs, containers)
+    containers: list[tuple[Any, Any]] = []
+    empty: list[Any] = []
+    for v in attrs.values():
+        if type(v) in _CONTAINERS:
+            if v:
+                containers.append((v, _contents(v)))
+            else:
+                empty.append(v)
+    return _Module(m, prefix or type(m).__name__, type(m), attrs, containers, empty)
 
 
 def _add_tensors(found: dict[int, _Found], m: nn.Module, attrs: dict[str, Any], dotted: str) -> None:
@@ -267,6 +273,9 @@ class ModelState:
         for container, saved in m.containers:
             if not _same(container, saved):
                 _put_back(container, saved)
+        for container in m.empty:
+            if container:
+                container.clear()
 
     def _restore_tensor(self, e: _Tensor) -> None:
         t = e.tensor

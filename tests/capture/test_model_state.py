@@ -169,6 +169,28 @@ def test_trace_leaves_the_model_as_it_was(case: str) -> None:
     _same_forward(model, ref)
 
 
+def test_containers_empty_before_the_pass_are_empty_after_it() -> None:
+    """A hook dict, a list and a set the forward pass fills (empty when the trace began, so kept without a
+    copy of their contents) are emptied again; one with contents gets exactly them back."""
+    seen: list[str] = []
+
+    def fill(m: Changer, y: torch.Tensor) -> None:
+        m.fc.register_forward_hook(lambda *a: seen.append("hook"))
+        m.log.append(y.shape)
+        m.names.add("x")
+        m.kept.append("new")
+        m.kept.remove("old")
+
+    model = _prepared(fill)[0]
+    model.log, model.names, model.kept = [], set(), ["old"]
+    log, names, kept = model.log, model.names, model.kept
+    archviz.trace(model, torch.randn(3, 4))
+    assert model.log is log and log == [] and model.names is names and names == set()
+    assert model.kept is kept and kept == ["old"] and len(model.fc._forward_hooks) == 0
+    model(torch.randn(3, 4))
+    assert seen == []  # the hook the traced pass registered is gone
+
+
 def test_render_leaves_the_model_as_it_was(tmp_path: Path) -> None:
     def everything(m: Changer, y: torch.Tensor) -> None:
         for change in CASES.values():
