@@ -16,6 +16,8 @@ from types import CodeType
 
 @dataclass
 class File:
+    """The parsed nodes of one function (or file), by their source span, and each node's parent."""
+
     lines: list[str]  # linecache's list: a new list means new source
     spans: dict[tuple[int | None, ...], list[ast.AST]]  # every node by its span, outermost first
     parents: dict[ast.AST, ast.AST]
@@ -26,9 +28,8 @@ _FILES: dict[tuple[str, int], File] = {}  # by (file, first line of the function
 
 def parsed(code: CodeType) -> File | None:
     """The nodes by span of the function `code` runs, parsed once per version of its source in linecache:
-    only that function's lines (Hugging Face's BERT asked about nine spots and held the nodes of three
-    whole files, 5 MB); the whole file for module code, a lambda or comprehension (they start inside a
-    statement) and a block that does not parse alone."""
+    only that function's lines; the whole file for module code, a lambda or a comprehension (they start
+    inside a statement) and a block that does not parse alone."""
     filename = code.co_filename
     lines = linecache.getlines(filename)
     first = code.co_firstlineno if not code.co_name.startswith("<") else 0
