@@ -197,14 +197,14 @@ def _source_functions(name: str, text: str) -> tuple[_Function, ...]:
 @functools.lru_cache(maxsize=256)
 def _pyc_functions(name: str, pyc: str, mtime: int, size: int) -> tuple[_Function, ...]:
     """The functions of a file's compiled form (`pyc`, for the source of that `mtime` and `size`)."""
-    found: list[_Function] = []
     try:
         with open(pyc, "rb") as f:
             code = marshal.loads(f.read()[_PYC_HEADER:])
     except (OSError, EOFError, ValueError, TypeError):
+        code = None
+    if not isinstance(code, CodeType):  # unreadable after all: from the source, as without a pyc
         return _source_functions(name, "".join(linecache.getlines(name)))
-    if not isinstance(code, CodeType):
-        return _source_functions(name, "".join(linecache.getlines(name)))
+    found: list[_Function] = []
     _functions(code, found, name)
     return tuple(found)
 
